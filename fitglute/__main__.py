@@ -1,0 +1,5 @@
+"""Allow ``python -m fitglute``."""
+
+from fitglute.cli import main
+
+main()

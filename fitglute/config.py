@@ -1,0 +1,70 @@
+"""Where fitglute keeps its files, and the user's TOML configuration.
+
+One place decides every path so tests can redirect all of them with ``FITGLUTE_HOME`` and never
+touch the real home directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+APP = "fitglute"
+
+
+def home_override() -> Path | None:
+    """``FITGLUTE_HOME`` puts config, data and state under one folder (tests, portable installs)."""
+    value = os.environ.get("FITGLUTE_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """Folder for ``config.toml`` and the Strava token file."""
+    base = home_override()
+    if base is not None:
+        return base / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def data_dir() -> Path:
+    """Folder for the SQLite history database and caches."""
+    base = home_override()
+    if base is not None:
+        return base / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def state_dir() -> Path:
+    """Folder for logs and lock files (cron, sync)."""
+    base = home_override()
+    if base is not None:
+        return base / "state"
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP))
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+class ConfigError(ValueError):
+    """The user's config file is unreadable or holds an invalid value."""
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """Read the TOML config; a missing file is an empty config, a broken one a clear error."""
+    path = path or config_path()
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
