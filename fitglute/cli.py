@@ -1,0 +1,75 @@
+"""The ``fitglute`` command line: thin — parse options, call the library, render.
+
+Command modules import only typer at module level; numpy, fitparse, rich and stravalib are
+imported inside the commands that need them, so ``fitglute --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from fitglute import __version__
+
+app = typer.Typer(
+    name="fitglute",
+    help=(
+        "Running dynamics from your watch's FIT files → evidence-graded hypotheses about glute "
+        "recruitment and recurring-injury risk. Hypotheses, never a diagnosis."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# exit codes (README "Exit codes"): cron and scripts rely on them
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFERRED, EXIT_AUTH = 0, 1, 2, 3, 4
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fitglute {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """fitglute command line."""
+
+
+def _register() -> None:
+    from fitglute.commands import analyze, rules
+
+    app.command("analyze")(analyze.analyze)
+    app.add_typer(rules.app, name="rules")
+    try:
+        from fitglute.commands import auth
+    except ImportError:  # pragma: no cover - optional while the Strava commands are being built
+        return
+    app.add_typer(auth.app, name="auth")
+
+
+_register()
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print one readable line on stderr and return the Exit to raise."""
+    typer.echo(f"fitglute: {message}", err=True)
+    return typer.Exit(code)
+
+
+def main() -> None:
+    from fitglute.config import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"fitglute: config error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        typer.echo("fitglute: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,69 @@
+"""``fitglute rules``: what each rule looks at, its evidence and thresholds."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="List the rules, their evidence and thresholds.", invoke_without_command=True)
+
+
+@app.callback()
+def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List every rule with its id, evidence grade, inputs and thresholds."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from fitglute.rules import registry
+    from fitglute.rules.config import resolve, rule_overrides
+
+    rules = registry()
+    values = resolve(rules, rule_overrides())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([_rule_json(r, values[r.id]) for r in rules.values()], indent=1, ensure_ascii=False))
+        return
+    table = Table(title="fitglute rules", title_justify="left")
+    for col in ("id", "evidence", "needs", "thresholds", "what it looks for"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(rules.values(), key=lambda r: (r.stage, r.id)):
+        th = ", ".join(f"{k}={v:g}" for k, v in values[r.id].items())
+        table.add_row(r.id, r.evidence.grade, ", ".join(r.needs), th, r.summary)
+    Console().print(table)
+
+
+@app.command("show")
+def show(rule_id: str = typer.Argument(..., help="Rule id, e.g. gct-balance-bias")) -> None:
+    """Explain one rule: what it looks for, its evidence, and every threshold with its source."""
+    from rich.console import Console
+
+    from fitglute.cli import fail
+    from fitglute.rules import registry
+    from fitglute.rules.config import resolve, rule_overrides
+
+    rules = registry()
+    if rule_id not in rules:
+        raise fail(f"unknown rule {rule_id!r} (known: {', '.join(sorted(rules))})")
+    r = rules[rule_id]
+    values = resolve(rules, rule_overrides())[rule_id]
+    c = Console()
+    c.print(f"[bold]{r.id}[/bold] — {r.title}")
+    c.print(r.summary)
+    c.print(f"Evidence {r.evidence.grade}: {r.evidence.source}")
+    c.print(f"Needs: {', '.join(r.needs)}")
+    for key, spec in r.thresholds.items():
+        c.print(f"  {key} = {values[key]:g}  ({spec.description}; source: {spec.source})")
+
+
+def _rule_json(r, values: dict) -> dict:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "evidence": r.evidence.grade,
+        "evidence_source": r.evidence.source,
+        "needs": list(r.needs),
+        "thresholds": values,
+        "summary": r.summary,
+    }

@@ -1,0 +1,84 @@
+"""Plugin loading with pluggy: built-ins first, then the ``fitglute`` entry-point group.
+
+``FITGLUTE_PLUGINS`` (comma-separated names, or ``-name`` to disable one; ``0`` or ``none`` for no
+third-party plugins) controls which external plugins load. A plugin that fails to import or to
+register is reported in one line (``load_errors()``) and never breaks the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import pluggy
+
+from fitglute import hookspecs
+
+BUILTIN_MODULES = ("fitglute.builtin",)
+_errors: list[str] = []
+
+
+@cache
+def manager() -> pluggy.PluginManager:
+    import importlib
+
+    pm = pluggy.PluginManager("fitglute")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_MODULES:
+        pm.register(importlib.import_module(name), name=name)
+    _load_entry_points(pm)
+    return pm
+
+
+def _wanted(name: str) -> bool:
+    setting = os.environ.get("FITGLUTE_PLUGINS", "").strip()
+    if not setting:
+        return True
+    items = [s.strip() for s in setting.split(",") if s.strip()]
+    if any(s in ("0", "none") for s in items):
+        return False
+    if f"-{name}" in items:
+        return False
+    positives = [s for s in items if not s.startswith("-")]
+    return not positives or name in positives
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="fitglute"):
+        if not _wanted(ep.name):
+            continue
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break fitglute
+            _errors.append(f"plugin {ep.name!r} failed to load: {type(exc).__name__}: {exc}")
+
+
+def load_errors() -> list[str]:
+    manager()
+    return list(_errors)
+
+
+_rules_loaded = False
+
+
+def load_rules() -> None:
+    """Call every ``register_rules`` hook once (per process)."""
+    global _rules_loaded
+    if _rules_loaded:
+        return
+    _rules_loaded = True
+    from fitglute.rules.engine import register
+
+    call_each("register_rules", register=register)
+
+
+def call_each(hook: str, **kwargs: Any) -> None:
+    """Call every implementation of ``hook``; a failing one is reported and the others go on."""
+    for impl in getattr(manager().hook, hook).get_hookimpls():
+        try:
+            impl.function(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            _errors.append(f"plugin {impl.plugin_name!r} failed in {hook}: {exc}")

@@ -1,0 +1,243 @@
+"""Rich terminal rendering of analysis results (the JSON dicts from :mod:`fitglute.analysis`).
+
+Rendering reads only the result dict, so what the terminal shows and what ``--json`` writes can
+never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from fitglute import zones
+
+ZONE_STYLE = {"purple": "magenta", "blue": "bright_blue", "green": "green", "orange": "dark_orange", "red": "red"}
+GRADE_STYLE = {"A": "bold white on dark_green", "B": "bold white on blue", "C": "bold black on yellow"}
+METRICS = (
+    ("gct_ms", "Ground contact time", "ms", 0),
+    ("gct_balance_left_pct", "GCT balance (left)", "%", 1),
+    ("vertical_oscillation_mm", "Vertical oscillation", "mm", 0),
+    ("vertical_ratio_pct", "Vertical ratio", "%", 1),
+    ("step_length_mm", "Step length", "mm", 0),
+    ("cadence_spm", "Cadence", "spm", 0),
+)
+LABEL = {k: label for k, label, _, _ in METRICS}
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def fmt_pace(distance_m: float | None, seconds: float | None) -> str:
+    if not distance_m or not seconds or distance_m < 10:
+        return "–"
+    per_km = seconds / (distance_m / 1000)
+    return f"{int(per_km // 60)}:{int(per_km % 60):02d} /km"
+
+
+def fmt_start(iso: str | None) -> str:
+    if not iso:
+        return "unknown date"
+    local = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    return local.strftime("%a %d %b %Y, %H:%M")
+
+
+def fmt_value(value: float | None, nd: int) -> str:
+    return "–" if value is None else f"{value:.{nd}f}"
+
+
+def header(result: dict[str, Any]) -> Text:
+    t = Text()
+    t.append(fmt_start(result.get("start_time")), style="bold")
+    sub = result.get("sub_sport")
+    if sub and sub not in ("generic", "street"):
+        t.append(f" · {sub}")
+    km = (result.get("distance_m") or 0) / 1000
+    t.append(f"\n{km:.2f} km · {fmt_duration(result.get('duration_s'))} · ")
+    t.append(fmt_pace(result.get("distance_m"), result.get("duration_s")))
+    t.append(f"\n{result.get('device') or 'unknown device'}", style="dim")
+    if result.get("sensors"):
+        t.append(" + " + ", ".join(result["sensors"]), style="dim")
+    return t
+
+
+def metrics_table(result: dict[str, Any]) -> Table:
+    source = "pod" if result.get("dynamics_source") == "pod" else "chest"
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("metric")
+    table.add_column("clean running", justify="right")
+    table.add_column("device", justify="right", style="dim")
+    table.add_column("zone")
+    metrics, session = result.get("metrics") or {}, result.get("session") or {}
+    for key, label, unit, nd in METRICS:
+        value = metrics.get(key)
+        z = zones.zone(key, value, source)
+        shown = Text(f"{fmt_value(value, nd)} {unit}" if value is not None else "–", style=ZONE_STYLE.get(z or "", ""))
+        dev = session.get(key)
+        table.add_row(label, shown, f"{fmt_value(dev, nd)}" if dev is not None else "–", Text(z or "", ZONE_STYLE.get(z or "", "")))
+    return table
+
+
+def balance_gauge(result: dict[str, Any], width: int = 41, span: float = 4.0) -> Text | None:
+    """A left/right gauge from 46 to 54 % left, green band 49.3–50.7, the interval as a bar."""
+    bal = (result.get("metrics") or {}).get("gct_balance_left_pct")
+    if bal is None:
+        return None
+    ci = result.get("balance_ci")
+
+    def pos(v: float) -> int:
+        return max(0, min(width - 1, round((v - (50 - span)) / (2 * span) * (width - 1))))
+
+    cells = ["·"] * width
+    styles = ["dim"] * width
+    for i in range(pos(49.3), pos(50.7) + 1):
+        styles[i] = "green"
+    if ci and None not in ci:
+        for i in range(pos(ci[0]), pos(ci[1]) + 1):
+            cells[i], styles[i] = "━", "bold"
+    cells[pos(50)] = "┼" if cells[pos(50)] == "·" else cells[pos(50)]
+    cells[pos(bal)], styles[pos(bal)] = "●", "bold yellow"
+    t = Text("right longer ", style="dim")
+    for c, s in zip(cells, styles, strict=True):
+        t.append(c, style=s)
+    t.append(" left longer", style="dim")
+    ci_text = f" (95 % interval {ci[0]:.1f}–{ci[1]:.1f})" if ci and None not in ci else ""
+    t.append(f"\nbalance {bal:.1f} % left{ci_text}")
+    return t
+
+
+def drift_table(result: dict[str, Any]) -> Table | None:
+    drift = result.get("drift") or {}
+    if not drift:
+        return None
+    table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left")
+    table.add_column("early → late")
+    table.add_column("at matched speed", justify="right")
+    table.add_column("95 % interval", justify="right", style="dim")
+    table.add_column("raw", justify="right", style="dim")
+    for key, d in drift.items():
+        unit = " pts" if d.get("unit") == "pts" else " %"
+        table.add_row(
+            LABEL.get(key, key),
+            f"{d['change']:+.1f}{unit}" if d.get("change") is not None else "–",
+            f"{d['low']:+.1f} … {d['high']:+.1f}" if d.get("low") is not None else "–",
+            f"{d['unadjusted']:+.1f}{unit}" if d.get("unadjusted") is not None else "–",
+        )
+    return table
+
+
+def quality_line(result: dict[str, Any]) -> Text:
+    clean, total = result.get("clean_running_s"), result.get("duration_s")
+    share = f" ({clean / total:.0%})" if clean and total else ""
+    parts = [f"clean running {fmt_duration(clean)} of {fmt_duration(total)}{share}"]
+    chans = result.get("channels") or {}
+    if "gct_ms" in chans:
+        parts.append(f"dynamics coverage {chans['gct_ms']['coverage']:.0%}")
+    parts.append(f"dynamics from {result.get('dynamics_source')}")
+    if result.get("speed_change_pct") is not None:
+        parts.append(f"speed early→late {result['speed_change_pct']:+.1f} %")
+    flags = [f for f in result.get("flags", []) if f != "no-dynamics"]
+    if flags:
+        parts.append("flags: " + ", ".join(flags))
+    return Text("Data quality: " + " · ".join(parts), style="dim")
+
+
+def confidence_bar(conf: float, width: int = 10) -> Text:
+    from fitglute.rules.engine import confidence_word
+
+    filled = round(conf * width)
+    t = Text("█" * filled, style="yellow")
+    t.append("░" * (width - filled), style="dim")
+    t.append(f" {conf:.2f} {confidence_word(conf)}")
+    return t
+
+
+def findings_section(result: dict[str, Any]) -> Group:
+    items: list[Any] = [Text("Findings", style="bold underline")]
+    findings = result.get("findings") or []
+    if not findings:
+        items.append(Text("No findings for this run: nothing cleared its threshold.", style="green"))
+    for f in findings:
+        head = Text()
+        head.append(f" {f['evidence']} ", style=GRADE_STYLE.get(f["evidence"], "bold"))
+        head.append(f" {f['title']}", style="bold")
+        if f["side"] in ("left", "right", "both"):
+            head.append(f"  [{f['side']}]", style="cyan")
+        head.append("  ")
+        head.append_text(confidence_bar(f["confidence"]))
+        body = Text(f["message"] + "\n")
+        body.append("Next step: ", style="bold green")
+        body.append(f.get("action", ""))
+        body.append(f"\nEvidence {f['evidence']}: {f.get('evidence_source', '')}", style="dim")
+        items.extend([head, body, Text("")])
+    for rule, reason in (result.get("not_assessed") or {}).items():
+        items.append(Text(f"not assessed · {rule}: {reason}", style="dim"))
+    return Group(*items)
+
+
+def render_run(result: dict[str, Any], console: Console) -> None:
+    """The full single-run report."""
+    parts: list[Any] = [header(result), Text("")]
+    if (result.get("metrics") or {}).get("gct_ms") is None and result.get("dynamics_source") == "none":
+        parts.append(Text("No running dynamics in this file (no GCT / vertical oscillation).", style="yellow"))
+    else:
+        parts.append(metrics_table(result))
+    gauge = balance_gauge(result)
+    if gauge is not None:
+        parts += [Text(""), gauge]
+    drift = drift_table(result)
+    if drift is not None:
+        parts += [Text(""), Text("Early → late (last vs first third of clean running)", style="bold"), drift]
+    parts += [Text(""), quality_line(result)]
+    for w in result.get("warnings") or []:
+        parts.append(Text(f"warning: {w}", style="yellow"))
+    parts += [Text(""), findings_section(result)]
+    title = result.get("file") or "run"
+    console.print(Panel(Group(*parts), title=f"fitglute · {title}", title_align="left"))
+    console.print(Text("Hypotheses from running dynamics, not a diagnosis.", style="dim italic"))
+
+
+def render_table(results: list[dict[str, Any]], console: Console) -> None:
+    """One compact row per file, then a one-line summary."""
+    table = Table(title="fitglute · runs", title_justify="left")
+    for col, just in (("file", "left"), ("date", "left"), ("km", "right"), ("time", "right"), ("GCT", "right"),
+                      ("bal L %", "right"), ("VO", "right"), ("cad", "right"), ("top finding", "left")):
+        table.add_column(col, justify=just, overflow="fold")
+    for r in results:
+        name = str(r.get("file") or "").rsplit("/", 1)[-1]
+        if r["status"] != "ok":
+            style = "red" if r["status"] == "error" else "dim"
+            table.add_row(name, Text(r["status"], style=style), "", "", "", "", "", "", Text(r.get("error") or "", style=style))
+            continue
+        m = r.get("metrics") or {}
+        top = (r.get("findings") or [None])[0]
+        top_text = f"{top['title']} ({top['side']}, {top['confidence']:.2f})" if top else "–"
+        table.add_row(
+            name,
+            fmt_start(r.get("start_time")),
+            f"{(r.get('distance_m') or 0) / 1000:.1f}",
+            fmt_duration(r.get("duration_s")),
+            fmt_value(m.get("gct_ms"), 0),
+            fmt_value(m.get("gct_balance_left_pct"), 1),
+            fmt_value(m.get("vertical_oscillation_mm"), 0),
+            fmt_value(m.get("cadence_spm"), 0),
+            top_text,
+        )
+    console.print(table)
+    console.print(summary_line(results))
+
+
+def summary_line(results: list[dict[str, Any]]) -> str:
+    counts = {s: sum(r["status"] == s for r in results) for s in ("ok", "skipped", "error")}
+    return (
+        f"{len(results)} files: {counts['ok']} analysed, {counts['skipped']} skipped "
+        f"(not running), {counts['error']} failed"
+    )

@@ -1,0 +1,115 @@
+"""Within-run fatigue: late-run changes at matched speed (Meyer 2021; Clermont 2019)."""
+
+from __future__ import annotations
+
+from fitglute.rules.common import MIN_CLEAN, too_little_data
+from fitglute.rules.engine import (
+    GRADE_WEIGHT,
+    Evidence,
+    Finding,
+    NotAssessed,
+    Rule,
+    RuleContext,
+    Threshold,
+    data_quality,
+    strength,
+)
+
+# channel -> (direction that signals fatigue, notable threshold key, strong threshold key, label)
+SIGNALS = {
+    "gct_ms": (+1, "gct_rise_pct", "gct_strong_pct", "ground contact time"),
+    "vertical_oscillation_mm": (+1, "vo_rise_pct", "vo_strong_pct", "vertical oscillation"),
+    "vertical_ratio_pct": (+1, "vo_rise_pct", "vo_strong_pct", "vertical ratio"),
+    "cadence_spm": (-1, "cadence_fall_pct", "cadence_strong_pct", "cadence"),
+    "step_length_mm": (-1, "step_fall_pct", "step_strong_pct", "step length"),
+}
+
+
+def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
+    m = ctx.metrics
+    if m.dynamics_source == "none":
+        return NotAssessed("no running dynamics in this file")
+    if "intervals" in m.flags:
+        return NotAssessed("intervals: the pace changes too much to compare early and late running")
+    if (gap := too_little_data(ctx, th)) is not None:
+        return gap
+    if not m.drift:
+        return NotAssessed("not enough clean running in the first and last thirds to compare")
+    hits: list[tuple[str, float, float]] = []  # (channel, change %, strength)
+    for key, (sign, notable, strong, _label) in SIGNALS.items():
+        d = m.drift.get(key)
+        if d is None:
+            continue
+        effect = sign * d.change
+        near = min(sign * d.low, sign * d.high)
+        s = strength(effect, near, th[notable], th[strong])
+        if s > 0:
+            hits.append((key, d.change, s))
+    primary = [h for h in hits if h[0] == "gct_ms"]
+    if not primary and len(hits) < 2:
+        return []
+    best = max(h[2] for h in hits)
+    s = min(1.0, best + th["agreement_bonus"] * (len(hits) - 1))
+    conf = GRADE_WEIGHT[FATIGUE.evidence.grade] * data_quality(m, ("gct_ms",)) * s
+    side = "both"
+    bal = m.drift.get("gct_balance_left_pct")
+    if bal is not None and (bal.low > th["side_drift_pts"] or bal.high < -th["side_drift_pts"]):
+        side = "left" if bal.change > 0 else "right"
+    seen = ", ".join(f"{SIGNALS[k][3]} {c:+.1f} %" for k, c, _ in hits)
+    speed_note = (
+        f"Your speed changed {m.speed_change_pct:+.1f} % between the thirds; the comparison is at matched speed."
+        if m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted
+        else "Speed could not be matched (no speed data), so part of this may be pace."
+    )
+    side_note = (
+        f" The balance also shifted {bal.change:+.1f} points toward the {side} foot late in the run."
+        if side in ("left", "right") and bal is not None
+        else ""
+    )
+    msg = (
+        f"Late in the run, compared with the first third: {seen}. {speed_note}{side_note} "
+        "This is the usual within-run fatigue signature (Meyer 2021; Clermont 2019): as the hip "
+        "extensors and calves tire, contact lengthens and the hamstrings and calves may take more load."
+    )
+    action = (
+        "Build fatigue resistance gradually: keep long runs easy, and add glute and calf strength "
+        "work (hip thrusts, single-leg calf raises) twice a week"
+        + (f", with extra sets on the {side}." if side in ("left", "right") else ".")
+    )
+    values = {k: round(c, 2) for k, c, _ in hits}
+    if bal is not None:
+        values["balance_drift_pts"] = round(bal.change, 2)
+    if m.speed_change_pct is not None:
+        values["speed_change_pct"] = round(m.speed_change_pct, 2)
+    return [FATIGUE.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)]
+
+
+def _t(value: float, what: str, lo: float = 0.1, hi: float = 50.0) -> Threshold:
+    return Threshold(value, what, "Meyer 2021; Clermont 2019 (direction); size: fitglute validity sweep", lo, hi)
+
+
+FATIGUE = Rule(
+    id="fatigue-drift",
+    title="Late-run fatigue drift at matched speed",
+    evidence=Evidence("B", "Meyer 2021; Clermont 2019 (within-run fatigue); speed correction: Zandbergen 2023"),
+    needs=("gct_ms", "speed_mps"),
+    thresholds={
+        "gct_rise_pct": _t(3.0, "GCT rise (%) in the last third that counts as notable"),
+        "gct_strong_pct": _t(8.0, "GCT rise (%) that counts as strong"),
+        "vo_rise_pct": _t(4.0, "vertical oscillation / ratio rise (%) that counts as notable"),
+        "vo_strong_pct": _t(10.0, "vertical oscillation / ratio rise (%) that counts as strong"),
+        "cadence_fall_pct": _t(2.0, "cadence fall (%) that counts as notable"),
+        "cadence_strong_pct": _t(5.0, "cadence fall (%) that counts as strong"),
+        "step_fall_pct": _t(3.0, "step length fall (%) that counts as notable"),
+        "step_strong_pct": _t(8.0, "step length fall (%) that counts as strong"),
+        "agreement_bonus": Threshold(0.1, "strength added per further agreeing channel",
+                                     "fitglute design choice", 0.0, 0.5),
+        "side_drift_pts": Threshold(0.5, "balance drift (points) that makes the finding side-specific",
+                                    "fitglute design choice (≈ twice the interval of a 40-min run)", 0.1, 5.0),
+        "min_clean_s": MIN_CLEAN,
+    },
+    check=check_fatigue,
+    summary="Late-run rise in GCT / vertical oscillation or fall in cadence / step length at matched speed.",
+)
+
+RULES = (FATIGUE,)
