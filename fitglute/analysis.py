@@ -85,8 +85,12 @@ def analyse_file(
         return empty_result(label, "skipped", exc.reason)
     except fit.FitError as exc:
         return empty_result(label, "error", exc.reason)
+    from fitglute.plugins import apply_channel_mappers
+
+    extra = apply_channel_mappers(run)
     metrics = dynamics.analyse(run)
     result = run_result(run, metrics)
+    add_plugin_channels(result, run, metrics, extra)
     from fitglute.rules import evaluate
 
     findings, not_assessed = evaluate(run, metrics, context)
@@ -127,6 +131,22 @@ def run_result(run: Any, metrics: Any) -> dict[str, Any]:
         developer_fields=[d.key for d in run.developer_fields],
     )
     return out
+
+
+def add_plugin_channels(result: dict[str, Any], run: Any, metrics: Any, specs: dict[str, Any]) -> None:
+    """Stats and drift of channels that sensor plugins added (Stryd power, RunScribe feet, …)."""
+    from dataclasses import asdict
+
+    from fitglute.dynamics import _round, describe_channel
+
+    for key, spec in specs.items():
+        stats, drift = describe_channel(run.channels[key], metrics.frame, spec.plausible, log_scale=spec.log_scale)
+        if stats is not None:
+            result["channels"][key] = {n: _round(v) for n, v in asdict(stats).items()}
+            metrics.channels[key] = stats
+        if drift is not None:
+            result["drift"][key] = {n: _round(v) for n, v in asdict(drift).items()}
+            metrics.drift[key] = drift
 
 
 def analyse_many(paths: list[str], *, workers: int | None = None, context: Any = None) -> Iterator[dict[str, Any]]:

@@ -96,6 +96,7 @@ class RunMetrics:
     flags: list[str]
     dynamics_source: str
     warnings: list[str] = field(default_factory=list)
+    frame: Frame | None = field(default=None, repr=False, compare=False)
 
     def mean(self, key: str) -> float | None:
         stats = self.channels.get(key)
@@ -110,7 +111,7 @@ class RunMetrics:
             "clean_running_s": round(self.clean_running_s, 1),
             "flat_running_s": round(self.flat_running_s, 1),
             "channels": {k: {n: _round(v) for n, v in asdict(s).items()} for k, s in self.channels.items()},
-            "balance_ci": None if self.balance is None else [_round(self.balance.low), _round(self.balance.high)],
+            "balance_ci": None if self.balance is None else [_round(self.balance.low), _round(self.balance.high)],  # noqa: E501
             "drift": {k: {n: _round(v) for n, v in asdict(d).items()} for k, d in self.drift.items()},
             "speed_change_pct": _round(self.speed_change_pct),
             "steep_fraction": _round(self.steep_fraction),
@@ -286,40 +287,77 @@ def thirds(clean_w: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def analyse(run: Run) -> RunMetrics:
-    """All clean-running statistics of one run."""
+@dataclass
+class Frame:
+    """Per-sample weights and masks of one run, computed once and shared by every channel."""
+
+    w: np.ndarray
+    running: np.ndarray
+    flat: np.ndarray
+    blocks: np.ndarray
+    third: np.ndarray
+    speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used
+    clean_s: float
+
+
+def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
     t = run.t
     w = sample_weights(t)
     running = running_mask(run)
-    clean_s = float(w[running].sum())
     grade, grade_source = grade_pct(run)
     with np.errstate(invalid="ignore"):
         steep = np.abs(grade) > STEEP_GRADE_PCT
-    flat = running & ~steep
-    blocks = blocks_of(t) if t.size else np.zeros(0, dtype=np.int64)
-    third = thirds(w, running)
-
     speed = run.channels["speed_mps"]
     speed_ok = running & np.isfinite(speed)
-    smooth_speed = smooth(speed, SPEED_SMOOTH_SAMPLES)
     has_speed = speed_ok.sum() > 0.5 * max(running.sum(), 1) and not run.indoor
+    frame = Frame(
+        w=w,
+        running=running,
+        flat=running & ~steep,
+        blocks=blocks_of(t) if t.size else np.zeros(0, dtype=np.int64),
+        third=thirds(w, running),
+        speed=smooth(speed, SPEED_SMOOTH_SAMPLES) if has_speed else None,
+        clean_s=float(w[running].sum()),
+    )
+    return frame, grade, grade_source, steep
 
+
+def describe_channel(
+    x: np.ndarray, frame: Frame, plausible: tuple[float, float], *, log_scale: bool = True
+) -> tuple[ChannelStats | None, Drift | None]:
+    """Clean-running stats and speed-matched drift of any channel (plugins use this too)."""
+    lo, hi = plausible
+    with np.errstate(invalid="ignore"):
+        ok = frame.running & np.isfinite(x) & (x >= lo) & (x <= hi)
+    if ok.sum() < 2:
+        return None, None
+    stats = channel_stats(x[ok], frame.w[ok], frame.clean_s)
+    drift = channel_drift(x, ok & frame.flat, frame, log_scale=log_scale)
+    return stats, drift
+
+
+def analyse(run: Run) -> RunMetrics:
+    """All clean-running statistics of one run."""
+    frame, grade, grade_source, steep = frame_of(run)
+    w, running, third = frame.w, frame.running, frame.third
     stats: dict[str, ChannelStats] = {}
     drift: dict[str, Drift] = {}
     balance = None
     for key in DYNAMICS_KEYS:
-        ok = running & valid_mask(run, key)
-        if ok.sum() < 2:
-            continue
         x = run.channels[key]
-        stats[key] = channel_stats(x[ok], w[ok], clean_s)
-        sel = ok & flat
-        if key == "gct_balance_left_pct" and sel.sum() >= 2:
-            balance = block_bootstrap_mean(x[sel], w[sel], blocks[sel])
-        d = channel_drift(key, x, sel, third, w, blocks, smooth_speed if has_speed else None)
+        st, d = describe_channel(x, frame, PLAUSIBLE[key], log_scale=key in LOG_CHANNELS)
+        if st is None:
+            continue
+        stats[key] = st
         if d is not None:
             drift[key] = d
+        if key == "gct_balance_left_pct":
+            sel = running & frame.flat & valid_mask(run, key)
+            if sel.sum() >= 2:
+                balance = block_bootstrap_mean(x[sel], w[sel], frame.blocks[sel])
 
+    speed = run.channels["speed_mps"]
+    speed_ok = running & np.isfinite(speed)
     speed_change = None
     if speed_ok.any() and (third[speed_ok] == 0).any() and (third[speed_ok] == 2).any():
         early = np.average(speed[speed_ok & (third == 0)], weights=w[speed_ok & (third == 0)])
@@ -330,8 +368,8 @@ def analyse(run: Run) -> RunMetrics:
     steep_fraction = float(w[known_grade & steep].sum() / w[known_grade].sum()) if known_grade.any() else None
 
     return RunMetrics(
-        clean_running_s=clean_s,
-        flat_running_s=float(w[flat].sum()),
+        clean_running_s=frame.clean_s,
+        flat_running_s=float(w[frame.flat].sum()),
         channels=stats,
         balance=balance,
         drift=drift,
@@ -339,35 +377,32 @@ def analyse(run: Run) -> RunMetrics:
         speed_change_pct=speed_change,
         steep_fraction=steep_fraction,
         grade_source=grade_source,
-        flags=run_flags(run, clean_s, speed, running, w, blocks, steep_fraction),
+        flags=run_flags(run, frame.clean_s, speed, running, w, frame.blocks, steep_fraction),
         dynamics_source=run.dynamics_source,
         warnings=list(run.warnings),
+        frame=frame,
     )
 
 
-def channel_drift(
-    key: str,
-    x: np.ndarray,
-    sel: np.ndarray,
-    third: np.ndarray,
-    w: np.ndarray,
-    blocks: np.ndarray,
-    speed: np.ndarray | None,
-) -> Drift | None:
-    """Speed-adjusted late-vs-early change of one channel (% for log channels, points for balance)."""
+def channel_drift(x: np.ndarray, sel: np.ndarray, frame: Frame, *, log_scale: bool) -> Drift | None:
+    """Speed-adjusted late-vs-early change of one channel (% for log channels, points otherwise)."""
+    speed = frame.speed
     if speed is not None:
         with np.errstate(invalid="ignore"):
             sel = sel & np.isfinite(speed) & (speed > 0)
+    if log_scale:
+        with np.errstate(invalid="ignore"):
+            sel = sel & (x > 0)
     if sel.sum() < 60:
         return None
-    log_scale = key in LOG_CHANNELS
     y = np.log(x[sel]) if log_scale else x[sel]
     log_v = np.log(speed[sel]) if speed is not None else None
-    fit = regression_drift(y, log_v, third[sel], w[sel], blocks[sel])
+    w, third = frame.w[sel], frame.third[sel]
+    fit = regression_drift(y, log_v, third, w, frame.blocks[sel])
     if fit is None:
         return None
-    early, late = third[sel] == 0, third[sel] == 2
-    raw = np.average(y[late], weights=w[sel][late]) - np.average(y[early], weights=w[sel][early])
+    early, late = third == 0, third == 2
+    raw = np.average(y[late], weights=w[late]) - np.average(y[early], weights=w[early])
     if log_scale:
         fit = tuple((np.exp(v) - 1) * 100 for v in fit)
         raw = (np.exp(raw) - 1) * 100

@@ -8,6 +8,8 @@ register is reported in one line (``load_errors()``) and never breaks the CLI.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -82,3 +84,60 @@ def call_each(hook: str, **kwargs: Any) -> None:
             impl.function(**kwargs)
         except Exception as exc:  # noqa: BLE001
             _errors.append(f"plugin {impl.plugin_name!r} failed in {hook}: {exc}")
+
+
+# --------------------------------------------------------------------------- channels
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """A channel a mapper can add: unit, plausible range, and whether drift is a % (log) change."""
+
+    unit: str
+    plausible: tuple[float, float]
+    log_scale: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelMapper:
+    """Turns raw developer fields (or other channels) of a Run into canonical channels.
+
+    ``apply(run)`` returns ``{channel: float64 array as long as run.t}``; it must not replace a
+    channel the file already has, and returns ``{}`` when its sensor is not in the file.
+    """
+
+    name: str
+    channels: dict[str, ChannelSpec]
+    apply: Callable[[Any], dict[str, Any]]
+    description: str = ""
+
+
+_mappers: list[ChannelMapper] | None = None
+
+
+def channel_mappers() -> list[ChannelMapper]:
+    global _mappers
+    if _mappers is None:
+        found: list[ChannelMapper] = []
+        call_each("register_channels", register=found.append)
+        _mappers = found
+    return _mappers
+
+
+def apply_channel_mappers(run: Any) -> dict[str, ChannelSpec]:
+    """Add every mapper's channels to ``run``; returns the specs of the channels added."""
+    added: dict[str, ChannelSpec] = {}
+    for mapper in channel_mappers():
+        try:
+            new = mapper.apply(run) or {}
+        except Exception as exc:  # noqa: BLE001 - a plugin bug must not lose the run
+            run.warnings.append(f"plugin {mapper.name} could not map its channels: {exc}")
+            continue
+        for key, values in new.items():
+            if key in run.channels and key not in added:
+                continue  # the file's own channel wins; plugins only add
+            run.channels[key] = values
+            if key in mapper.channels:
+                added[key] = mapper.channels[key]
+    return added

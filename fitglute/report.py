@@ -82,7 +82,12 @@ def metrics_table(result: dict[str, Any]) -> Table:
         z = zones.zone(key, value, source)
         shown = Text(f"{fmt_value(value, nd)} {unit}" if value is not None else "–", style=ZONE_STYLE.get(z or "", ""))
         dev = session.get(key)
-        table.add_row(label, shown, f"{fmt_value(dev, nd)}" if dev is not None else "–", Text(z or "", ZONE_STYLE.get(z or "", "")))
+        table.add_row(
+            label,
+            shown,
+            f"{fmt_value(dev, nd)}" if dev is not None else "–",
+            Text(z or "", ZONE_STYLE.get(z or "", "")),
+        )
     return table
 
 
@@ -208,14 +213,25 @@ def render_run(result: dict[str, Any], console: Console) -> None:
 def render_table(results: list[dict[str, Any]], console: Console) -> None:
     """One compact row per file, then a one-line summary."""
     table = Table(title="fitglute · runs", title_justify="left")
-    for col, just in (("file", "left"), ("date", "left"), ("km", "right"), ("time", "right"), ("GCT", "right"),
-                      ("bal L %", "right"), ("VO", "right"), ("cad", "right"), ("top finding", "left")):
+    for col, just in (
+        ("file", "left"),
+        ("date", "left"),
+        ("km", "right"),
+        ("time", "right"),
+        ("GCT", "right"),
+        ("bal L %", "right"),
+        ("VO", "right"),
+        ("cad", "right"),
+        ("top finding", "left"),
+    ):
         table.add_column(col, justify=just, overflow="fold")
     for r in results:
         name = str(r.get("file") or "").rsplit("/", 1)[-1]
         if r["status"] != "ok":
             style = "red" if r["status"] == "error" else "dim"
-            table.add_row(name, Text(r["status"], style=style), "", "", "", "", "", "", Text(r.get("error") or "", style=style))
+            table.add_row(
+                name, Text(r["status"], style=style), "", "", "", "", "", "", Text(r.get("error") or "", style=style)
+            )
             continue
         m = r.get("metrics") or {}
         top = (r.get("findings") or [None])[0]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 ZONE_ORDER = ("purple", "blue", "green", "orange", "red")
 
-# metric -> zone boundaries (midway between the published 0.1-unit bands) for purple, blue, green, orange (above the last: red);
+# metric -> boundaries of purple, blue, green, orange (above the last: red), midway between the
+# published 0.1-unit bands;
 # "higher_is_better" flips the reading for cadence.
 _CHEST = {
     "cadence_spm": ((183.0, 173.5, 163.5, 152.5), True),

@@ -7,8 +7,9 @@ from typing import Any
 from fitglute.rules.engine import Finding, NotAssessed, Rule, RuleContext, registry
 
 
-def evaluate(run: Any, metrics: Any, history: Any = None, config: dict | None = None
-             ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def evaluate(
+    run: Any, metrics: Any, history: Any = None, config: dict | None = None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Run every enabled rule in stage order → (findings as JSON dicts, {rule: not-assessed reason})."""
     from fitglute.rules.config import disabled, resolve, rule_overrides
 

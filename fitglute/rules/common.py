@@ -13,9 +13,7 @@ def too_little_data(ctx: RuleContext, th: dict[str, float]) -> NotAssessed | Non
     m = ctx.metrics
     need = th["min_clean_s"]
     if m.flat_running_s < need:
-        return NotAssessed(
-            f"only {m.flat_running_s / 60:.0f} min of clean, flat running (needs {need / 60:.0f})"
-        )
+        return NotAssessed(f"only {m.flat_running_s / 60:.0f} min of clean, flat running (needs {need / 60:.0f})")
     return None
 
 

@@ -80,10 +80,12 @@ OVERLOAD = Rule(
     ),
     needs=("findings of other rules",),
     thresholds={
-        "min_signal_confidence": Threshold(0.3, "a signal counts only from this confidence",
-                                           "fitglute design choice", 0.0, 1.0),
-        "combine_weight": Threshold(1.0, "multiplier on the combined signal confidence",
-                                    "fitglute design choice", 0.0, 1.5),
+        "min_signal_confidence": Threshold(
+            0.3, "a signal counts only from this confidence", "fitglute design choice", 0.0, 1.0
+        ),
+        "combine_weight": Threshold(
+            1.0, "multiplier on the combined signal confidence", "fitglute design choice", 0.0, 1.5
+        ),
     },
     check=check_overload,
     summary="Fires only when ≥ 2 independent signals (bias, side-specific drift, history) point the same way.",

@@ -103,8 +103,17 @@ class Rule:
     summary: str
     stage: int = 0  # 0 single-run, 1 history, 2 composite (sees earlier findings)
 
-    def finding(self, ctx: RuleContext, *, side: str, confidence: float, message: str, action: str,
-                values: dict[str, Any], title: str | None = None) -> Finding:
+    def finding(
+        self,
+        ctx: RuleContext,
+        *,
+        side: str,
+        confidence: float,
+        message: str,
+        action: str,
+        values: dict[str, Any],
+        title: str | None = None,
+    ) -> Finding:
         assert side in SIDES
         return Finding(
             rule=self.id,

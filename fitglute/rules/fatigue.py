@@ -102,10 +102,16 @@ FATIGUE = Rule(
         "cadence_strong_pct": _t(5.0, "cadence fall (%) that counts as strong"),
         "step_fall_pct": _t(3.0, "step length fall (%) that counts as notable"),
         "step_strong_pct": _t(8.0, "step length fall (%) that counts as strong"),
-        "agreement_bonus": Threshold(0.1, "strength added per further agreeing channel",
-                                     "fitglute design choice", 0.0, 0.5),
-        "side_drift_pts": Threshold(0.5, "balance drift (points) that makes the finding side-specific",
-                                    "fitglute design choice (≈ twice the interval of a 40-min run)", 0.1, 5.0),
+        "agreement_bonus": Threshold(
+            0.1, "strength added per further agreeing channel", "fitglute design choice", 0.0, 0.5
+        ),
+        "side_drift_pts": Threshold(
+            0.5,
+            "balance drift (points) that makes the finding side-specific",
+            "fitglute design choice (≈ twice the interval of a 40-min run)",
+            0.1,
+            5.0,
+        ),
         "min_clean_s": MIN_CLEAN,
     },
     check=check_fatigue,

@@ -49,8 +49,11 @@ def check_balance(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         f"2–3 times a week, and see whether the balance moves toward 50 %; if pain recurs on that "
         f"side, see a physiotherapist."
     )
-    values = {"balance_left_pct": round(b.estimate, 2), "ci": [round(b.low, 2), round(b.high, 2)],
-              "flat_running_min": round(minutes, 1)}
+    values = {
+        "balance_left_pct": round(b.estimate, 2),
+        "ci": [round(b.low, 2), round(b.high, 2)],
+        "flat_running_min": round(minutes, 1),
+    }
     return [BALANCE.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)]
 
 
@@ -64,12 +67,27 @@ BALANCE = Rule(
     ),
     needs=("gct_balance_left_pct",),
     thresholds={
-        "notable_pts": Threshold(0.7, "points off 50 % where balance leaves Garmin's green band",
-                                 "Garmin Enduro 3 manual: green 49.3–50.7 % L", 0.1, 10.0),
-        "strong_pts": Threshold(2.2, "points off 50 % where Garmin's red band starts",
-                                "Garmin Enduro 3 manual: red beyond 52.2 / 47.8 % L", 0.2, 15.0),
-        "alone_weight": Threshold(0.7, "multiplier keeping a bias-only finding moderate",
-                                  "Malisoux 2024: asymmetry alone did not predict injury", 0.0, 1.0),
+        "notable_pts": Threshold(
+            0.7,
+            "points off 50 % where balance leaves Garmin's green band",
+            "Garmin Enduro 3 manual: green 49.3–50.7 % L",
+            0.1,
+            10.0,
+        ),
+        "strong_pts": Threshold(
+            2.2,
+            "points off 50 % where Garmin's red band starts",
+            "Garmin Enduro 3 manual: red beyond 52.2 / 47.8 % L",
+            0.2,
+            15.0,
+        ),
+        "alone_weight": Threshold(
+            0.7,
+            "multiplier keeping a bias-only finding moderate",
+            "Malisoux 2024: asymmetry alone did not predict injury",
+            0.0,
+            1.0,
+        ),
         "min_clean_s": MIN_CLEAN,
     },
     check=check_balance,
@@ -108,8 +126,7 @@ def check_zones(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAs
         "depend on speed and height, so compare yourself with your own runs at the same pace."
     )
     action = "No change needed on this alone; if you want to work on it, try short drills for quicker, lighter steps."
-    return [ZONES.finding(ctx, side="none", confidence=conf, message=msg, action=action,
-                          values={"zones": hits})]
+    return [ZONES.finding(ctx, side="none", confidence=conf, message=msg, action=action, values={"zones": hits})]
 
 
 ZONES = Rule(
@@ -118,8 +135,13 @@ ZONES = Rule(
     evidence=Evidence("C", "Garmin colour gauges (percentiles of Garmin users; descriptive, not risk)"),
     needs=("gct_ms", "cadence_spm", "vertical_oscillation_mm", "vertical_ratio_pct"),
     thresholds={
-        "info_weight": Threshold(0.6, "multiplier keeping zone findings informational",
-                                 "evidence.md: zones are descriptive, not risk", 0.0, 1.0),
+        "info_weight": Threshold(
+            0.6,
+            "multiplier keeping zone findings informational",
+            "evidence.md: zones are descriptive, not risk",
+            0.0,
+            1.0,
+        ),
         "min_clean_s": MIN_CLEAN,
     },
     check=check_zones,
