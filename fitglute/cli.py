@@ -42,9 +42,10 @@ def _root(
 
 
 def _register() -> None:
-    from fitglute.commands import analyze, rules
+    from fitglute.commands import analyze, plugins, rules
 
     app.command("analyze")(analyze.analyze)
+    app.command("plugins")(plugins.plugins)
     app.add_typer(rules.app, name="rules")
     try:
         from fitglute.commands import auth

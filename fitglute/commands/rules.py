@@ -29,8 +29,8 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
     for col in ("id", "evidence", "needs", "thresholds", "what it looks for"):
         table.add_column(col, overflow="fold")
     for r in sorted(rules.values(), key=lambda r: (r.stage, r.id)):
-        th = ", ".join(f"{k}={v:g}" for k, v in values[r.id].items())
-        table.add_row(r.id, r.evidence.grade, ", ".join(r.needs), th, r.summary)
+        th = "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())
+        table.add_row(r.id, r.evidence.grade, "\n".join(r.needs), th, r.summary)
     Console().print(table)
 
 
