@@ -441,7 +441,7 @@ def run_flags(
         flags.append("no-balance")
     if run.dynamics_source == "none":
         flags.append("no-dynamics")
-    if run.warnings:
+    if run.partial:
         flags.append("partial")
     return flags
 

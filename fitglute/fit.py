@@ -130,6 +130,7 @@ class Run:
     warnings: list[str] = field(default_factory=list)
     duration_s: float | None = None  # timer time of the running sessions
     distance_m: float | None = None
+    partial: bool = False  # the file was damaged or cut short; what decoded was kept
 
     @property
     def indoor(self) -> bool:
@@ -240,6 +241,7 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
         warnings=warnings,
         duration_s=duration,
         distance_m=distance,
+        partial=bool(dec.warnings),
     )
     run.dynamics_source = dynamics_source(run)
     if run.dynamics_source == "footpod":
