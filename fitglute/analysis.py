@@ -149,8 +149,30 @@ def add_plugin_channels(result: dict[str, Any], run: Any, metrics: Any, specs: d
             metrics.drift[key] = drift
 
 
-def analyse_many(paths: list[str], *, workers: int | None = None, context: Any = None) -> Iterator[dict[str, Any]]:
-    """Results in input order; files are spread over worker processes when there are several."""
+class _DefaultHistory:
+    """Sentinel: "judge against the runner's default history store, if there is one"."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_HISTORY"
+
+
+DEFAULT_HISTORY: Any = _DefaultHistory()
+
+
+def analyse_many(
+    paths: list[str], *, workers: int | None = None, context: Any = DEFAULT_HISTORY
+) -> Iterator[dict[str, Any]]:
+    """Results in input order; files are spread over worker processes when there are several.
+
+    By default runs are judged against the history in the default store (read-only, never
+    created or written; see :func:`fitglute.history.load_history`); ``context=None`` judges
+    each run on its own. The history is plain data and reaches each worker once, through the
+    pool initializer, instead of being pickled with every file.
+    """
+    if context is DEFAULT_HISTORY:
+        from fitglute.history import load_history
+
+        context = load_history()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(paths) >= 4 else 1
     if workers <= 1:
@@ -159,12 +181,21 @@ def analyse_many(paths: list[str], *, workers: int | None = None, context: Any =
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
-        yield from pool.map(_analyse_for_pool, paths, [context] * len(paths), chunksize=4)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(context,)) as pool:
+        yield from pool.map(_analyse_for_pool, paths, chunksize=4)
 
 
-def _analyse_for_pool(path: str, context: Any) -> dict[str, Any]:
-    return analyse_file(path, context=context)
+_worker_context: Any = None
+
+
+def _init_worker(context: Any) -> None:
+    global _worker_context
+    _quiet_worker()
+    _worker_context = context
+
+
+def _analyse_for_pool(path: str, context: Any = DEFAULT_HISTORY) -> dict[str, Any]:
+    return analyse_file(path, context=_worker_context if context is DEFAULT_HISTORY else context)
 
 
 def _quiet_worker() -> None:

@@ -5,9 +5,9 @@ from fitglute.hookspecs import hookimpl
 
 @hookimpl
 def register_rules(register):
-    from fitglute.rules import composite, fatigue, form
+    from fitglute.rules import composite, fatigue, form, history
 
-    for module in (form, fatigue, composite):
+    for module in (form, fatigue, history, composite):
         for rule in module.RULES:
             register(rule)
 

@@ -47,6 +47,12 @@ def _register() -> None:
     app.command("analyze")(analyze.analyze)
     app.command("plugins")(plugins.plugins)
     app.add_typer(rules.app, name="rules")
+    from fitglute.commands import history, imports, injury
+
+    app.command("import")(imports.import_)
+    app.add_typer(injury.app, name="injury")
+    app.command("history")(history.history)
+    app.command("trends")(history.trends)
     try:
         from fitglute.commands import auth
     except ImportError:  # pragma: no cover - optional while the Strava commands are being built

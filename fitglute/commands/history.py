@@ -1,0 +1,182 @@
+"""``fitglute history`` and ``fitglute trends``: the stored runs, as a table and as plots."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from fitglute.commands.imports import DB_HELP
+
+if TYPE_CHECKING:
+    from fitglute.store import Store
+
+METRIC_KEYS = {
+    "gct_ms": "gct_ms",
+    "balance_left_pct": "gct_balance_left_pct",
+    "vo_mm": "vertical_oscillation_mm",
+    "vr_pct": "vertical_ratio_pct",
+    "step_mm": "step_length_mm",
+    "cadence_spm": "cadence_spm",
+}
+
+
+def open_existing(db: str | None, *, write: bool = False) -> Store | None:
+    """The store if it exists (None otherwise: reading commands never create one).
+
+    Opened read-only unless ``write``; a database of an older schema is migrated once.
+    """
+    from fitglute.history import default_db_path
+    from fitglute.store import Store, StoreError
+
+    path = Path(db) if db else default_db_path()
+    if not path.is_file():
+        return None
+    if write:
+        return Store(path)
+    try:
+        return Store(path, readonly=True)
+    except StoreError:
+        return Store(path)  # older schema: migrate (a too-new one raises StoreError again)
+
+
+def history(
+    limit: int = typer.Option(20, "--limit", min=0, help="How many recent runs (0 = all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON array."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Recent runs: date, distance, key metrics and top findings (newest first)."""
+    from fitglute.cli import fail
+    from fitglute.store import StoreError
+
+    try:
+        store = open_existing(db)
+        if store is None:
+            runs, total, pending = [], 0, None
+        else:
+            with store:
+                runs = store.recent_runs(limit or None)
+                found = store.findings_for([r["sha256"] for r in runs])
+                for r in runs:
+                    r["findings"] = found[r["sha256"]]
+                total, pending = store.run_count(), store.pending_rejudge()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps([run_json(r) for r in runs], ensure_ascii=False))
+        return
+    if not runs:
+        typer.echo("no runs yet: import them with fitglute import PATH (files, folders, a Strava export)")
+        return
+    render_history(runs, total)
+    if pending:
+        typer.echo("note: history findings are being updated — run fitglute import again to finish")
+
+
+def run_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One ``history --json`` entry."""
+    return {
+        "sha256": row["sha256"],
+        "start_time": row["start_time"],
+        "sub_sport": row["sub_sport"],
+        "distance_m": row["distance_m"],
+        "duration_s": row["duration_s"],
+        "metrics": {public: row[col] for col, public in METRIC_KEYS.items()},
+        "sensor": row["sensor"],
+        "flags": [f for f in (row["flags"] or "").split(",") if f],
+        "strava_activity_id": row["strava_activity_id"],
+        "findings": row["findings"],
+    }
+
+
+def render_history(runs: list[dict[str, Any]], total: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from fitglute.report import fmt_duration, fmt_value
+
+    table = Table(title=f"fitglute · history ({len(runs)} of {total} runs)", title_justify="left")
+    for col, just in (
+        ("date", "left"),
+        ("km", "right"),
+        ("time", "right"),
+        ("GCT", "right"),
+        ("bal L", "right"),
+        ("VR", "right"),
+        ("cad", "right"),
+        ("findings", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold", no_wrap=col != "findings")
+    for r in runs:
+        table.add_row(
+            local_day(r["start_time"]),
+            f"{(r['distance_m'] or 0) / 1000:.1f}",
+            fmt_duration(r["duration_s"]),
+            fmt_value(r["gct_ms"], 0),
+            fmt_value(r["balance_left_pct"], 1),
+            fmt_value(r["vr_pct"], 1),
+            fmt_value(r["cadence_spm"], 0),
+            findings_text(r["findings"]),
+        )
+    Console().print(table)
+
+
+def local_day(iso: str) -> str:
+    """Start time in the runner's local time zone, compact enough for a table row."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def findings_text(findings: list[dict[str, Any]], top: int = 2) -> str:
+    """The top findings as ``rule L/R``; the count of the others."""
+    short = {"left": " L", "right": " R"}
+    shown = [f["rule"] + short.get(f["side"], "") for f in findings[:top]]
+    more = len(findings) - top
+    return ", ".join(shown) + (f" +{more}" if more > 0 else "") if shown else "–"
+
+
+def trends(
+    metric: str = typer.Option(
+        "gct_balance", "--metric", help="gct_balance, gct, vertical_ratio, cadence or distance (weekly)."
+    ),
+    weeks: int = typer.Option(26, "--weeks", min=1, max=520, help="Weeks up to the latest run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plotted data as JSON."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """A metric over the weeks: your runs, your baseline band, injuries and load spikes marked."""
+    from fitglute.cli import fail
+    from fitglute.plots import METRICS, legend_line, render_trend, trend_data
+    from fitglute.store import StoreError
+
+    if metric not in METRICS:
+        raise fail(f"unknown --metric {metric!r} (one of: {', '.join(METRICS)})")
+    try:
+        store = open_existing(db)
+        if store is None:
+            data = None
+        else:
+            with store:
+                data = trend_data(store, metric, weeks)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    if data is None or not data["points"]:
+        if as_json:
+            typer.echo(json.dumps(data or {"metric": metric, "weeks": weeks, "points": []}, ensure_ascii=False))
+        else:
+            typer.echo(f"no runs with {metric} yet: import them with fitglute import PATH")
+        return
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    console = Console()
+    size = shutil.get_terminal_size((100, 30))
+    width = max(40, min(size.columns, 160))
+    text = render_trend(data, width=width, height=max(12, min(size.lines - 4, 28)), color=console.is_terminal)
+    typer.echo(text.rstrip("\n"))
+    typer.echo(legend_line(data))
