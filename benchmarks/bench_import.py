@@ -216,17 +216,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="import worker processes (default 2)")
     ap.add_argument("--sample", type=int, default=5, help="files in the plain-fitparse comparison")
     ap.add_argument("--keep", type=Path, help="keep the generated files and database in this folder")
+    ap.add_argument(
+        "--with-example-plugin",
+        action="store_true",
+        help="also load plugins/fitglute-example (docs' worked example; left out by default, users don't run it)",
+    )
     args = ap.parse_args(argv)
     assert crc16(b"123456789") == 0xBB3D, "CRC-16/ARC check value"
+    if not args.with_example_plugin and "FITGLUTE_PLUGINS" not in os.environ:
+        os.environ["FITGLUTE_PLUGINS"] = "-example"  # inherited by the import workers
 
     from fitglute.importer import import_paths
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="fitglute-bench-"))
     files = work / "files"
     files.mkdir(parents=True, exist_ok=True)
+    from fitglute.plugins import manager
+
+    plugins = ", ".join(name for name, _ in manager().list_name_plugin())
     print(
         f"fitglute import benchmark: {args.n} runs of {args.minutes} min, {args.workers} workers, "
-        f"{os.cpu_count()} CPUs, in {work}"
+        f"{os.cpu_count()} CPUs, in {work}\n  plugins loaded: {plugins}"
     )
     synth_s, copy_s = make_files(files, args.n, min(args.base, args.n), args.minutes * 60)
     print(
@@ -236,11 +246,20 @@ def main(argv: list[str] | None = None) -> int:
     db = work / "history.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    cpu0 = os.times()
     report = import_paths([str(files)], db=db, workers=args.workers)
+    cpu1 = os.times()
     rate = len(report.imported) / report.seconds
     print(
         f"  fitglute import: {len(report.imported)} runs in {report.seconds:.2f} s = {rate:.1f} runs/s "
         f"({len(report.failed)} failed, history re-judged for {report.rejudged} runs)"
+    )
+    parent = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+    workers = cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system
+    print(
+        f"  CPU time: workers {workers:.1f} s ({1000 * workers / max(args.n, 1):.1f} ms per run), parent "
+        f"{parent:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+        f"(CPU-bound estimate on {args.workers} idle cores: {(workers + parent) / args.workers:.1f} s)"
     )
     again = import_paths([str(files)], db=db, workers=args.workers)
     print(f"  re-import (every file already known): {len(again.known)} files in {again.seconds:.2f} s")

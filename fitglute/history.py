@@ -18,7 +18,6 @@ change in the runner.
 
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -330,6 +329,8 @@ class History:
 
 def robust_spread(values: list[float]) -> float:
     """1.4826 × median absolute deviation: a standard deviation that one odd run cannot inflate."""
+    import statistics
+
     if len(values) < 2:
         return 0.0
     med = statistics.median(values)
@@ -349,6 +350,8 @@ class Baseline:
 
 
 def baseline_of(values: list[float], sensor: str) -> Baseline | None:
+    import statistics
+
     if not values:
         return None
     return Baseline(sensor, statistics.median(values), robust_spread(values), len(values))

@@ -132,6 +132,15 @@ LOAD_SPIKE = Rule(
 # --------------------------------------------------------------------------- baselines
 
 
+def comparable_before(history: History, cur: RunSummary, th: dict[str, float]) -> list[RunSummary]:
+    """Earlier runs fit for a balance baseline: same sensor, flat, outdoor, long enough."""
+    return [
+        r
+        for r in history.before(cur.start, th["baseline_days"])
+        if r.sensor == cur.sensor and r.comparable(th["min_clean_s"])
+    ]
+
+
 def sensor_baseline(
     history: History, cur: RunSummary, th: dict[str, float], *, skip_recent: int = 0
 ) -> tuple[Baseline | None, list[RunSummary]]:
@@ -141,11 +150,7 @@ def sensor_baseline(
     The ``skip_recent`` newest of them (within ``recent_days``) are the "recent" window and stay
     out of the baseline, so a new shift cannot hide in its own reference.
     """
-    earlier = [
-        r
-        for r in history.before(cur.start, th["baseline_days"])
-        if r.sensor == cur.sensor and r.comparable(th["min_clean_s"])
-    ]
+    earlier = comparable_before(history, cur, th)
     recent: list[RunSummary] = []
     if skip_recent:
         recent_from = cur.start - th["recent_days"] * DAY_S
@@ -184,13 +189,7 @@ def check_persistent_bias(ctx: RuleContext, th: dict[str, float]) -> list[Findin
     window = int(th["window_runs"])
     base, recent = sensor_baseline(history, cur, th, skip_recent=window - 1)
     if base is None:
-        have = len(
-            [
-                r
-                for r in history.before(cur.start, th["baseline_days"])
-                if r.sensor == cur.sensor and r.comparable(th["min_clean_s"])
-            ]
-        )
+        have = len(comparable_before(history, cur, th))
         need = int(th["min_baseline_runs"]) + window - 1
         return NotAssessed(
             f"building a baseline on this sensor ({cur.sensor}): {have} earlier comparable runs of the {need} "
@@ -205,13 +204,27 @@ def check_persistent_bias(ctx: RuleContext, th: dict[str, float]) -> list[Findin
     same = [r for r, s in zip(runs, sides, strict=True) if s == side]
     if len(same) < th["min_runs"]:
         return []
+    return [_bias_finding(ctx, th, cur, base, band, side, same, len(runs))]
+
+
+def _bias_finding(
+    ctx: RuleContext,
+    th: dict[str, float],
+    cur: RunSummary,
+    base: Baseline,
+    band: float,
+    side: str,
+    same: list[RunSummary],
+    window: int,
+) -> Finding:
+    """Strength: 0.5 at 3 of 5 just past the band, + up to 0.25 for more runs, + 0.25 for size."""
     excess = statistics.mean(abs((r.balance or base.median) - base.median) for r in same) - band
-    count_part = (len(same) - th["min_runs"]) / max(window - th["min_runs"], 1)
+    count_part = (len(same) - th["min_runs"]) / max(th["window_runs"] - th["min_runs"], 1)
     size_part = min(1.0, max(0.0, excess) / max(th["strong_pts"] - th["notable_pts"], 1e-9))
     strength = 0.5 + 0.25 * count_part + 0.25 * size_part
     conf = GRADE_WEIGHT[PERSISTENT_BIAS.evidence.grade] * (cur.quality or 0.0) * strength
     msg = (
-        f"In {len(same)} of your last {len(runs)} comparable runs on this sensor your {side} foot stayed on the "
+        f"In {len(same)} of your last {window} comparable runs on this sensor your {side} foot stayed on the "
         f"ground longer than your own baseline ({base.median:.1f} % left, from {base.runs} earlier runs): this "
         f"run {cur.balance:.1f} % left. A bias that persists run after run is more than noise, but left/right "
         "asymmetry alone did not predict injury in 836 runners (Malisoux 2024): treat it as one clue."
@@ -225,10 +238,10 @@ def check_persistent_bias(ctx: RuleContext, th: dict[str, float]) -> list[Findin
         "baseline_left_pct": round(base.median, 2),
         "band_pts": round(band, 2),
         "biased_runs": len(same),
-        "window_runs": len(runs),
+        "window_runs": window,
         "sensor": cur.sensor,
     }
-    return [PERSISTENT_BIAS.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)]
+    return PERSISTENT_BIAS.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)
 
 
 PERSISTENT_BIAS = Rule(
