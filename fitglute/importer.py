@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fitglute.analysis import empty_result, expand_paths
-from fitglute.store import Store
+from fitglute.store import Store, StoreError
 
 DEFAULT_WORKERS = 2
 STRAVA_CSV = "activities.csv"
@@ -225,13 +226,11 @@ def import_paths(
         # known hashes were loaded up front: prepare() treats them like in-batch duplicates
         try:
             _run(files, batch, workers)
+            report.rejudged = rejudge(store)
         except KeyboardInterrupt:
             report.interrupted = True
-        if not report.interrupted:
-            try:
-                report.rejudged = rejudge(store)
-            except KeyboardInterrupt:
-                report.interrupted = True
+        except sqlite3.Error as exc:  # e.g. locked by another writer for longer than the timeout
+            raise StoreError(f"{store.path}: history database error ({exc}); what was imported is kept") from None
     report.seconds = time.perf_counter() - started
     return report
 

@@ -109,7 +109,10 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One immediate (write-locked) transaction; rolled back on any exception, Ctrl-C included."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # busy beyond the timeout, read-only file, disk full
+            raise StoreError(f"{self.path}: cannot write to the history database ({exc})") from None
         try:
             yield self.conn
         except BaseException:
