@@ -66,7 +66,10 @@ def check_overload(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | No
         "if a hamstring, calf or achilles on that side has hurt before, ask a physiotherapist to "
         "check hip-extension control."
     )
-    values = {"signals": [f.rule for f in support], "signal_confidence": [round(f.confidence, 2) for f in support]}
+    values = {
+        "signals": [f.rule for f in support],
+        "signal_confidence": [round(float(f.confidence), 2) for f in support],
+    }
     return [OVERLOAD.finding(ctx, side=best_side, confidence=conf, message=msg, action=action, values=values)]
 
 

@@ -21,6 +21,13 @@ Confidence (0–1), the same for every rule::
 
 A finding is reported only when the 95 % interval clears the notable threshold; the wording
 maps confidence to words: < 0.4 "possible", < 0.7 "likely", else "strong signal".
+
+Rule-specific factors, each a threshold the user can see (``fitglute rules show ID``):
+``gct-balance-bias`` × ``alone_weight`` 0.7 (a bias alone stays moderate: at most 0.85 × 0.7 ≈ 0.6,
+Malisoux 2024); ``form-zones`` × ``info_weight`` 0.6 with strength 0.5 (orange) or 1.0 (red), so it
+stays below 0.5; ``fatigue-drift`` adds ``agreement_bonus`` to the strength per further agreeing
+channel group (GCT; VO and vertical ratio count as one; cadence and step length count as one);
+``posterior-chain-overload`` combines its signals as ``grade C × combine_weight × (1 − Π(1 − cᵢ))``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,15 @@ SIGNALS = {
     "cadence_spm": (-1, "cadence_fall_pct", "cadence_strong_pct", "cadence"),
     "step_length_mm": (-1, "step_fall_pct", "step_strong_pct", "step length"),
 }
+# Channels that are one signal at matched speed, so they count once toward agreement:
+# vertical ratio = VO / step length, and step length = speed / cadence.
+GROUPS = {
+    "gct_ms": "contact",
+    "vertical_oscillation_mm": "bounce",
+    "vertical_ratio_pct": "bounce",
+    "cadence_spm": "stride",
+    "step_length_mm": "stride",
+}
 
 
 def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
@@ -44,12 +53,13 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         near = min(sign * d.low, sign * d.high)
         s = strength(effect, near, th[notable], th[strong])
         if s > 0:
-            hits.append((key, d.change, s))
-    primary = [h for h in hits if h[0] == "gct_ms"]
-    if not primary and len(hits) < 2:
+            hits.append((key, float(d.change), s))
+    # GCT is the primary signal; without it, two independent groups must agree
+    groups = {GROUPS[k] for k, _c, _s in hits}
+    if "contact" not in groups and len(groups) < 2:
         return []
     best = max(h[2] for h in hits)
-    s = min(1.0, best + th["agreement_bonus"] * (len(hits) - 1))
+    s = min(1.0, best + th["agreement_bonus"] * (len(groups) - 1))
     conf = GRADE_WEIGHT[FATIGUE.evidence.grade] * data_quality(m, ("gct_ms",)) * s
     side = "both"
     bal = m.drift.get("gct_balance_left_pct")
@@ -78,9 +88,9 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     )
     values = {k: round(c, 2) for k, c, _ in hits}
     if bal is not None:
-        values["balance_drift_pts"] = round(bal.change, 2)
+        values["balance_drift_pts"] = round(float(bal.change), 2)
     if m.speed_change_pct is not None:
-        values["speed_change_pct"] = round(m.speed_change_pct, 2)
+        values["speed_change_pct"] = round(float(m.speed_change_pct), 2)
     return [FATIGUE.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)]
 
 
@@ -103,12 +113,12 @@ FATIGUE = Rule(
         "step_fall_pct": _t(3.0, "step length fall (%) that counts as notable"),
         "step_strong_pct": _t(8.0, "step length fall (%) that counts as strong"),
         "agreement_bonus": Threshold(
-            0.1, "strength added per further agreeing channel", "fitglute design choice", 0.0, 0.5
+            0.1, "strength added per further agreeing, independent channel group", "fitglute design choice", 0.0, 0.5
         ),
         "side_drift_pts": Threshold(
             0.5,
-            "balance drift (points) that makes the finding side-specific",
-            "fitglute design choice (≈ twice the interval of a 40-min run)",
+            "balance drift (points) that the drift's 95 % interval must clear for a side-specific finding",
+            "fitglute design choice: ≈ 2.4 SD of the balance drift of a clean 40-min run (0.2 pts)",
             0.1,
             5.0,
         ),
