@@ -13,37 +13,58 @@ from fitglute.rules.engine import (
     confidence_word,
 )
 
-# rules whose findings count as independent posterior-chain signals (plugins may add theirs)
-SIGNAL_RULES = {
-    "gct-balance-bias",
-    "fatigue-drift",
-    "load-spike",
-    "persistent-side-bias",
-    "same-side-recurrence",
+# Signals grouped by what they measure: findings in one group are the same evidence seen twice
+# (chest balance and RunScribe contact time are both contact asymmetry; GCT drift and a Stryd
+# leg-stiffness drop are both within-run fatigue), so a group counts once, with its strongest
+# finding. Plugin rules with a known prefix join a group; other plugin rules are their own group.
+SIGNAL_GROUPS = {
+    "gct-balance-bias": "contact asymmetry",
+    "runscribe-contact-asymmetry": "contact asymmetry",
+    "runscribe-braking-asymmetry": "braking asymmetry",
+    "fatigue-drift": "within-run fatigue",
+    "lss-drop": "within-run fatigue",
+    "form-power-ratio-rise": "within-run fatigue",
+    "persistent-side-bias": "persistent asymmetry",
+    "same-side-recurrence": "injury history",
+    "load-spike": "training load",
 }
 SIGNAL_PREFIXES = ("runscribe-", "stryd-", "lss-", "form-power")
+NOT_SIGNALS = {"gct-source-disagreement"}  # a data-quality note, not a body signal
 
 
-def is_signal(f: Finding) -> bool:
-    return f.rule in SIGNAL_RULES or f.rule.startswith(SIGNAL_PREFIXES)
+def signal_group(f: Finding) -> str | None:
+    if f.rule in NOT_SIGNALS:
+        return None
+    if f.rule in SIGNAL_GROUPS:
+        return SIGNAL_GROUPS[f.rule]
+    return f.rule if f.rule.startswith(SIGNAL_PREFIXES) else None
+
+
+def strongest_per_group(findings: list[Finding]) -> list[Finding]:
+    best: dict[str, Finding] = {}
+    for f in findings:
+        g = signal_group(f)
+        if g is not None and (g not in best or f.confidence > best[g].confidence):
+            best[g] = f
+    return list(best.values())
 
 
 def check_overload(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
-    signals = [f for f in ctx.findings if is_signal(f) and f.confidence >= th["min_signal_confidence"]]
+    signals = [f for f in ctx.findings if signal_group(f) and f.confidence >= th["min_signal_confidence"]]
     if not signals:
         return []
+    bilateral = [f for f in signals if f.side in ("both", "none")]
     best_side, support = None, []
     for side in ("left", "right"):
-        same = [f for f in signals if f.side == side]
-        # a bilateral signal (fatigue drift, load spike) supports a side only with a sided one
-        shared = [f for f in signals if f.side in ("both", "none")]
-        chosen = same + shared if same else []
-        if len({f.rule for f in same}) >= 1 and len({f.rule for f in chosen}) >= 2 and len(chosen) > len(support):
+        sided = [f for f in signals if f.side == side]
+        if not sided:
+            continue
+        # a bilateral signal (fatigue drift, load spike) supports a side only beside a sided one
+        chosen = strongest_per_group(sided + bilateral)
+        if len(chosen) >= 2 and len(chosen) > len(support):
             best_side, support = side, chosen
-    if best_side is None:
-        both = [f for f in signals if f.side in ("both", "none")]
-        if len({f.rule for f in both}) >= 2:
-            best_side, support = "both", both
+    if best_side is None and len(strongest_per_group(bilateral)) >= 2:
+        best_side, support = "both", strongest_per_group(bilateral)
     if best_side is None:
         return []
     miss = 1.0

@@ -135,14 +135,18 @@ class Rule:
         )
 
 
-def data_quality(metrics: Any, channels: tuple[str, ...]) -> float:
-    """0–1: enough clean minutes, channel coverage, sensor type and run conditions."""
+def data_quality(metrics: Any, channels: tuple[str, ...], sensor: str | None = None) -> float:
+    """0–1: enough clean minutes, channel coverage, sensor type and run conditions.
+
+    ``sensor`` names the source of the channels a rule uses when it is not the run's native
+    dynamics source (a Stryd or RunScribe plugin rule on a run without chest-strap dynamics).
+    """
     clean = metrics.clean_running_s
     q = min(1.0, clean / FULL_QUALITY_S) ** 0.5
     cover = [metrics.channels[c].coverage for c in channels if c in metrics.channels]
     if cover:
         q *= min(1.0, min(cover))
-    q *= SENSOR_QUALITY.get(metrics.dynamics_source, 0.8)
+    q *= SENSOR_QUALITY.get(sensor or metrics.dynamics_source, 0.8)
     for flag in metrics.flags:
         q *= CONDITION_QUALITY.get(flag, 1.0)
     return q
