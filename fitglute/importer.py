@@ -159,6 +159,8 @@ class _Batch:
     strava: dict[str, int]
     emit: EventHook
     seen: set[str]
+    #: Strava ids met on a duplicate while the first copy was still being analysed
+    pending_ids: dict[str, int] = field(default_factory=dict)
 
     def prepare(self, path: str) -> tuple[bytes, str] | None:
         """Hash one file; report it when it needs no analysis (known, unreadable)."""
@@ -174,9 +176,14 @@ class _Batch:
         return data, sha
 
     def known(self, path: str, sha: str) -> None:
+        """A copy of known content. A Strava id found on it is attached to the stored run, or kept
+        until the first copy (say, the watch's .fit next to the export's .fit.gz) is stored."""
         activity = self.strava.get(str(Path(path).resolve()))
-        if activity is not None and self.store.known(sha) == "run" and self.store.link_strava(sha, activity):
-            self.report.linked += 1
+        if activity is not None:
+            if self.store.known(sha) == "run":
+                self.report.linked += int(self.store.link_strava(sha, activity))
+            else:
+                self.pending_ids.setdefault(sha, activity)
         self.report.known.append(path)
         self.emit("known", path, "already known")
 
@@ -188,7 +195,7 @@ class _Batch:
         """Write one worker result: one transaction for a run, a note for a non-run file."""
         status = result.get("status")
         if status == "ok":
-            activity = self.strava.get(str(Path(path).resolve()))
+            activity = self.strava.get(str(Path(path).resolve()), self.pending_ids.pop(sha, None))
             if self.store.add_run(result, source_path=str(Path(path).resolve()), strava_activity_id=activity):
                 self.report.imported.append(path)
                 self.emit("imported", path, "")

@@ -167,6 +167,21 @@ def test_known_runs_get_linked_by_a_later_export(corpus: Path, tmp_path: Path) -
         assert sorted(r["strava_activity_id"] for r in store.recent_runs(None)) == [5, 6]
 
 
+def test_watch_file_and_export_copy_in_one_batch_get_the_activity_id(corpus: Path, tmp_path: Path) -> None:
+    runs = sorted((corpus / "runs").glob("run00[0-2].fit"))
+    watch = tmp_path / "garmin"
+    watch.mkdir()
+    for p in runs:
+        shutil.copy(p, watch / p.name)
+    make_export(tmp_path / "export", runs, [71, 72, 73])
+    for workers in (1, 2):
+        db = tmp_path / f"h{workers}.sqlite"
+        report = import_paths([str(watch), str(tmp_path / "export")], db=db, workers=workers)
+        assert len(report.imported) == 3 and len(report.known) == 3
+        with Store(db) as store:
+            assert sorted(r["strava_activity_id"] for r in store.recent_runs(None)) == [71, 72, 73]
+
+
 # --------------------------------------------------------------------------- crash safety
 
 
