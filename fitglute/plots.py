@@ -171,12 +171,12 @@ def render_trend(data: dict[str, Any], *, width: int = 100, height: int = 24, co
     if data["baseline"]:
         b = data["baseline"]
         fig.line(b["median"], orientation="h")
-        fig.line(b["low"], orientation="h", style="dashed")
-        fig.line(b["high"], orientation="h", style="dashed")
+        fig.line(b["low"], orientation="h", style="dotted")
+        fig.line(b["high"], orientation="h", style="dotted")
     top = max([p["value"] for p in points] + ([data["baseline"]["high"]] if data["baseline"] else []), default=1.0)
     for inj in data["injuries"]:
         x = _x(inj["date"] + "T00:00:00Z", origin)
-        fig.line(x, orientation="v", style="dotted")
+        fig.line(x, orientation="v", style="double")
         fig.draw(fig.text(x, top, f"{SIDE_SHORT.get(inj['side'], '')} {inj['site']}"))
     fig.ruler("x").lim(0, span)
     ticks = [span * i / 4 for i in range(5)]
@@ -203,9 +203,9 @@ def legend_line(data: dict[str, Any]) -> str:
     if data["load_spikes"]:
         parts.append("x load spike")
     if data["injuries"]:
-        parts.append("┆ injury")
+        parts.append("║ injury")
     if data["baseline"]:
         b = data["baseline"]
         n = f"{b['weeks']} weeks" if "weeks" in b else f"{b['runs']} runs"
-        parts.append(f"─ baseline {b['median']:.1f}, ╌ band {b['low']:.1f}–{b['high']:.1f} ({n})")
+        parts.append(f"─ baseline {b['median']:.1f}, ┈ band {b['low']:.1f}–{b['high']:.1f} ({n})")
     return "   ".join(parts)
