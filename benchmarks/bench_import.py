@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fitglute.importer import import_paths
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="fitglute-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="fitglute-bench-import-"))
     files = work / "files"
     files.mkdir(parents=True, exist_ok=True)
     from fitglute.plugins import manager
