@@ -145,3 +145,56 @@ def apply_channel_mappers(run: Any) -> dict[str, ChannelSpec]:
         if mapper.name != "fit":
             present.update({k: spec for k, spec in mapper.channels.items() if k in run.channels})
     return present
+
+
+# --------------------------------------------------------------------------- introspection
+
+
+def describe_plugins() -> list[dict[str, Any]]:
+    """Every loaded plugin with its version, hooks and what each hook adds (for `fitglute plugins`)."""
+    pm = manager()
+    out = []
+    for name, plugin in pm.list_name_plugin():
+        hooks = sorted(h.name for h in (pm.get_hookcallers(plugin) or []))
+        info: dict[str, Any] = {"name": name, "version": _version_of(name, plugin), "hooks": hooks}
+        for hook, key in (("register_rules", "rules"), ("register_channels", "channels")):
+            found: list[Any] = []
+            impl = getattr(plugin, hook, None)
+            if impl is not None:
+                try:
+                    impl(register=found.append)
+                except Exception as exc:  # noqa: BLE001
+                    info.setdefault("errors", []).append(f"{hook}: {exc}")
+            info[key] = [r.id for r in found] if key == "rules" else sorted(c for m in found for c in m.channels)
+        impl = getattr(plugin, "register_commands", None)
+        info["commands"] = []
+        if impl is not None:
+            import typer
+
+            probe = typer.Typer()
+            try:
+                impl(cli=probe)
+                info["commands"] = sorted(
+                    [c.name or c.callback.__name__ for c in probe.registered_commands]
+                    + [g.name or "" for g in probe.registered_groups]
+                )
+            except Exception as exc:  # noqa: BLE001
+                info.setdefault("errors", []).append(f"register_commands: {exc}")
+        out.append(info)
+    return out
+
+
+def _version_of(name: str, plugin: Any) -> str:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    module = getattr(plugin, "__name__", "") or ""
+    if module.startswith("fitglute."):
+        from fitglute import __version__
+
+        return __version__
+    for candidate in (name, module.split(".")[0], module.split(".")[0].replace("_", "-")):
+        try:
+            return distribution(candidate).version
+        except (PackageNotFoundError, ValueError):
+            continue
+    return "unknown"
