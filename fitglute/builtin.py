@@ -33,3 +33,30 @@ def register_channels(register):
         "grade_pct": ChannelSpec("%", (-50.0, 50.0), log_scale=False),
     }
     register(ChannelMapper("fit", native, lambda run: {}, "native FIT record fields (fitglute.fit)"))
+
+
+@hookimpl
+def register_commands(cli):
+    """fitglute's own sub-commands (modules import only typer; the work is imported lazily)."""
+    from fitglute.commands import analyze, auth, cron, history, imports, injury, plugins, rules, sync
+
+    cli.command("analyze")(analyze.analyze)
+    cli.command("import")(imports.import_)
+    cli.command("history")(history.history)
+    cli.command("trends")(history.trends)
+    cli.add_typer(injury.app, name="injury")
+    cli.add_typer(rules.app, name="rules")
+    cli.command("plugins")(plugins.plugins)
+    cli.add_typer(auth.app, name="auth")
+    cli.command("sync")(sync.sync)
+    cli.add_typer(sync.sources_app, name="sources")
+    cli.add_typer(cron.app, name="cron")
+
+
+@hookimpl
+def register_exporters(register):
+    """The Strava note writer: one block per activity, built by :func:`fitglute.note.build_note`."""
+    from fitglute.note import build_note
+    from fitglute.plugins import Exporter
+
+    register(Exporter("strava-note", build_note, "one fitglute block in the Strava activity description"))

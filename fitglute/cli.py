@@ -6,11 +6,15 @@ imported inside the commands that need them, so ``fitglute --help`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from fitglute import __version__
+
+# one BLAS thread: the analysis is many small matrix products, and worker processes share 2 cores
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = typer.Typer(
     name="fitglute",
@@ -42,22 +46,10 @@ def _root(
 
 
 def _register() -> None:
-    from fitglute.commands import analyze, plugins, rules
+    """Commands come through the ``register_commands`` hook: built-ins and plugins alike."""
+    from fitglute.plugins import call_each
 
-    app.command("analyze")(analyze.analyze)
-    app.command("plugins")(plugins.plugins)
-    app.add_typer(rules.app, name="rules")
-    from fitglute.commands import history, imports, injury
-
-    app.command("import")(imports.import_)
-    app.add_typer(injury.app, name="injury")
-    app.command("history")(history.history)
-    app.command("trends")(history.trends)
-    try:
-        from fitglute.commands import auth
-    except ImportError:  # pragma: no cover - optional while the Strava commands are being built
-        return
-    app.add_typer(auth.app, name="auth")
+    call_each("register_commands", cli=app)
 
 
 _register()

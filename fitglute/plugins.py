@@ -147,6 +147,32 @@ def apply_channel_mappers(run: Any) -> dict[str, ChannelSpec]:
     return present
 
 
+# --------------------------------------------------------------------------- exporters
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """Turns an analysed run (the result dict) into text for somewhere else (a Strava note)."""
+
+    name: str
+    build: Callable[..., str | None]
+    description: str = ""
+
+
+@cache
+def exporters() -> dict[str, Exporter]:
+    found: list[Exporter] = []
+    call_each("register_exporters", register=found.append)
+    return {e.name: e for e in found}
+
+
+def exporter(name: str) -> Exporter:
+    try:
+        return exporters()[name]
+    except KeyError:
+        raise LookupError(f"no exporter {name!r} (installed: {', '.join(exporters()) or 'none'})") from None
+
+
 # --------------------------------------------------------------------------- introspection
 
 
@@ -157,7 +183,11 @@ def describe_plugins() -> list[dict[str, Any]]:
     for name, plugin in pm.list_name_plugin():
         hooks = sorted(h.name for h in (pm.get_hookcallers(plugin) or []))
         info: dict[str, Any] = {"name": name, "version": _version_of(name, plugin), "hooks": hooks}
-        for hook, key in (("register_rules", "rules"), ("register_channels", "channels")):
+        for hook, key in (
+            ("register_rules", "rules"),
+            ("register_channels", "channels"),
+            ("register_exporters", "exporters"),
+        ):
             found: list[Any] = []
             impl = getattr(plugin, hook, None)
             if impl is not None:
@@ -165,7 +195,10 @@ def describe_plugins() -> list[dict[str, Any]]:
                     impl(register=found.append)
                 except Exception as exc:  # noqa: BLE001
                     info.setdefault("errors", []).append(f"{hook}: {exc}")
-            info[key] = [r.id for r in found] if key == "rules" else sorted(c for m in found for c in m.channels)
+            if key == "channels":
+                info[key] = sorted(c for m in found for c in m.channels)
+            else:
+                info[key] = [getattr(r, "id", None) or r.name for r in found]
         impl = getattr(plugin, "register_commands", None)
         info["commands"] = []
         if impl is not None:

@@ -1,0 +1,111 @@
+"""``fitglute sync`` and ``fitglute sources``: annotate recent Strava runs from local FIT files."""
+
+from __future__ import annotations
+
+import typer
+
+sources_app = typer.Typer(help="Folders where your FIT files live (watch folder, Garmin or Strava export).")
+
+
+def sync(
+    since: str = typer.Option("14d", "--since", help="How far back: 14d, 2w, 36h or a date."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the notes that would be written; write nothing."),
+    no_post: bool = typer.Option(False, "--no-post", help="Match and analyse, but do not write to Strava."),
+    quiet: bool = typer.Option(False, "--quiet", help="For cron: nothing on success, one line per problem."),
+    force: bool = typer.Option(False, "--force", help="Rewrite notes even when unchanged."),
+    db: str = typer.Option(None, "--db", help="History database (default: the data dir)."),
+) -> None:
+    """Find recent Strava runs, match their FIT files, analyse them, write one note each.
+
+    Exit codes: 0 ok, 1 some runs failed, 3 rate-limited or deferred (the next run resumes),
+    4 Strava authorisation needed.
+    """
+    from filelock import FileLock, Timeout
+
+    from fitglute import sync as s
+
+    log_path = s.setup_log()
+    try:
+        lock = FileLock(str(s.lock_path()), timeout=0)
+        lock.acquire()
+    except Timeout:
+        if not quiet:
+            typer.echo("fitglute: another fitglute sync is running; this one exits", err=True)
+        s.log.info("another sync holds the lock; exiting")
+        raise typer.Exit(s.EXIT_DEFERRED) from None
+    try:
+        try:
+            report = s.run_sync(s.SyncOptions(since=since, dry_run=dry_run, no_post=no_post, force=force, db=db))
+        except s.SyncError as exc:
+            typer.echo(f"fitglute: {exc}", err=True)
+            raise typer.Exit(2) from None
+    finally:
+        lock.release()
+    for line in report.problems():
+        typer.echo(f"fitglute: {line}", err=True)
+        s.log.warning(line)
+    s.log.info("sync done: %s", ", ".join(f"{o.activity_id}={o.status}" for o in report.outcomes) or "nothing to do")
+    if not quiet:
+        show(report, dry_run, log_path)
+    raise typer.Exit(report.exit_code)
+
+
+def show(report, dry_run: bool, log_path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if report.imported:
+        console.print(f"imported {report.imported} new FIT file(s) from your sources")
+    if not report.outcomes:
+        console.print("no Strava runs in the period" if report.deferred_until is None else "")
+        return
+    table = Table(title="fitglute sync", title_justify="left")
+    for col in ("activity", "start (UTC)", "name", "result", "how"):
+        table.add_column(col, overflow="fold")
+    for o in report.outcomes:
+        table.add_row(str(o.activity_id), o.start, o.name, o.status, o.detail)
+    console.print(table)
+    if dry_run:
+        for aid, text in report.previews.items():
+            console.print(f"\n[bold]activity {aid} would get:[/bold]\n{text}")
+    console.print(f"[dim]log: {log_path}[/dim]")
+
+
+@sources_app.command("add")
+def sources_add(paths: list[str] = typer.Argument(..., help="Folders or files.")) -> None:
+    """Remember folders to search for FIT files."""
+    from pathlib import Path
+
+    from fitglute import sync as s
+
+    current = s.load_sources()
+    for p in paths:
+        full = str(Path(p).expanduser().resolve())
+        if not Path(full).exists():
+            typer.echo(f"fitglute: {p}: no such file or folder (added anyway; sync skips it until it exists)", err=True)
+        if full not in current:
+            current.append(full)
+    s.save_sources(current)
+    for p in current:
+        typer.echo(p)
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Show the source folders."""
+    from fitglute import sync as s
+
+    for p in s.load_sources():
+        typer.echo(p)
+
+
+@sources_app.command("remove")
+def sources_remove(paths: list[str] = typer.Argument(...)) -> None:
+    """Forget source folders."""
+    from pathlib import Path
+
+    from fitglute import sync as s
+
+    drop = {str(Path(p).expanduser().resolve()) for p in paths} | set(paths)
+    s.save_sources([p for p in s.load_sources() if p not in drop])
