@@ -183,9 +183,21 @@ def findings_section(result: dict[str, Any]) -> Group:
         body.append(f.get("action", ""))
         body.append(f"\nEvidence {f['evidence']}: {f.get('evidence_source', '')}", style="dim")
         items.extend([head, body, Text("")])
-    for rule, reason in (result.get("not_assessed") or {}).items():
-        items.append(Text(f"not assessed · {rule}: {reason}", style="dim"))
+    items.extend(not_assessed_lines(result.get("not_assessed") or {}))
     return Group(*items)
+
+
+def not_assessed_lines(not_assessed: dict[str, str]) -> list[Text]:
+    """One dim line per rule; rules whose sensor is simply not in the file share one line."""
+    absent = [rule for rule, reason in not_assessed.items() if reason.endswith("in this file")]
+    lines = [
+        Text(f"not assessed · {rule}: {reason}", style="dim")
+        for rule, reason in not_assessed.items()
+        if rule not in absent
+    ]
+    if absent:
+        lines.append(Text(f"not assessed · {', '.join(absent)}: their sensor data is not in this file", style="dim"))
+    return lines
 
 
 def render_run(result: dict[str, Any], console: Console) -> None:

@@ -29,11 +29,17 @@ def analyze(
         inputs.append(str(demo_path()))
     if not inputs:
         raise fail("give FIT files or folders to analyse, or --demo (see fitglute analyze --help)")
+    from fitglute.plugins import load_errors
+
+    for problem in load_errors():  # a broken plugin: one line, and the analysis goes on
+        typer.echo(f"fitglute: {problem}", err=True)
     files, missing = expand_paths(inputs)
     for m in missing:
         typer.echo(f"fitglute: {m}: no such file or folder", err=True)
     if not files:
-        raise fail("no FIT files found in " + ", ".join(inputs))
+        if not missing:
+            typer.echo("fitglute: no FIT files found in " + ", ".join(inputs), err=True)
+        raise typer.Exit(EXIT_SOME_FAILED)
 
     results = []
     for result in analyse_many(files, workers=workers or None):
