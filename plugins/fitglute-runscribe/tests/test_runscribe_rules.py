@@ -48,9 +48,17 @@ def test_per_foot_signal_outweighs_the_chest_strap_and_feeds_the_composite():
     pods, chest = found["runscribe-contact-asymmetry"], found["gct-balance-bias"]
     assert pods["side"] == chest["side"] == "left"
     assert pods["confidence"] > chest["confidence"]
+    # one asymmetry seen by two sensors is one kind of evidence: no composite from it alone
+    assert "posterior-chain-overload" not in found
+
+
+def test_per_foot_asymmetry_plus_fatigue_fires_the_composite_on_that_side():
+    res = analysed(seed=6, runscribe_contact_bias_ms=15.0, balance_left_pct=51.5, fatigue_gct_pct=8.0)
+    found = rules_of(res)
     overload = found["posterior-chain-overload"]
     assert overload["side"] == "left"
-    assert {"runscribe-contact-asymmetry", "gct-balance-bias"} <= set(overload["values"]["signals"])
+    # the contact-asymmetry group is represented by its strongest member, the per-foot pods
+    assert set(overload["values"]["signals"]) == {"runscribe-contact-asymmetry", "fatigue-drift"}
 
 
 def test_treadmill_lowers_confidence_but_keeps_the_side():
