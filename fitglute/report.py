@@ -165,6 +165,21 @@ def confidence_bar(conf: float, width: int = 10) -> Text:
     return t
 
 
+def format_values(values: dict[str, Any]) -> str:
+    """The numbers behind a finding, compactly: ``balance_left_pct 52.0 · ci 51.9–52.1``."""
+    parts = []
+    for key, v in values.items():
+        if isinstance(v, float):
+            parts.append(f"{key} {v:g}")
+        elif key.endswith("ci") and isinstance(v, list) and len(v) == 2:
+            parts.append(f"{key} {v[0]:g}–{v[1]:g}")
+        elif isinstance(v, list):
+            parts.append(f"{key} {', '.join(str(x) for x in v)}")
+        else:
+            parts.append(f"{key} {v}")
+    return " · ".join(parts)
+
+
 def findings_section(result: dict[str, Any]) -> Group:
     items: list[Any] = [Text("Findings", style="bold underline")]
     findings = result.get("findings") or []
@@ -181,6 +196,8 @@ def findings_section(result: dict[str, Any]) -> Group:
         body = Text(f["message"] + "\n")
         body.append("Next step: ", style="bold green")
         body.append(f.get("action", ""))
+        if f.get("values"):
+            body.append("\nMeasured: " + format_values(f["values"]), style="dim")
         body.append(f"\nEvidence {f['evidence']}: {f.get('evidence_source', '')}", style="dim")
         items.extend([head, body, Text("")])
     items.extend(not_assessed_lines(result.get("not_assessed") or {}))
