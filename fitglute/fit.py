@@ -6,14 +6,16 @@ Decoding goes through :mod:`fitglute.decoders`, a small adapter over two librari
 ``fitfast`` (native, ~100x faster) is the fast path and ``python-fitparse`` the reference and
 fallback, used when fitfast raises (e.g. a legal header CRC of 0x0000 it rejects, truncated files
 it cannot salvage) or when a file needs what fitfast does not expand (``compressed_speed_distance``
-on old devices). Both produce the same :class:`~fitglute.decoders.Decoded` shape, and everything
-below works on that shape, so the two paths can be compared column by column in tests.
+on old devices) or separate (developer fields that share a name). Both produce the same
+:class:`~fitglute.decoders.Decoded` shape, and everything below works on that shape, so the two
+paths can be compared column by column in tests.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,6 +112,15 @@ class Run:
 
     ``channels`` are float64 arrays as long as ``t`` (Unix seconds, UTC), NaN where the device
     wrote nothing. Only samples inside running sessions are kept (multisport files).
+
+    ``developer`` holds the developer (Connect IQ) fields of ``record`` as the device wrote them
+    (no unit conversion), one :class:`DevField` each in ``developer_fields``, keyed
+    ``<app>:<name>``: ``<app>`` is the application id as 32 hex digits (``dev<index>`` when the
+    file has no developer_data_id for it), ``<name>`` the stripped field name. An unnamed field is
+    ``<app>:#<number>`` (its field definition number). When a name repeats within one app, the
+    field with the lowest (developer index, number) keeps ``<app>:<name>`` and each repeat is
+    ``<app>:<name>#<number>`` (``<app>:<name>#<index>.<number>`` if even that is taken, i.e. the
+    same app id under two developer indices). Keys are unique and the same on both decoders.
     """
 
     path: str | None
@@ -215,7 +226,7 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
     warnings = list(dec.warnings)
     sensors = find_sensors(dec.devices)
     start = running[0].get("start_time") if running else None
-    start_ts = start if start is not None and np.isfinite(start) else float(t[0])
+    start_ts = start if start is not None and math.isfinite(start) else float(t[0])
     duration = sum_key(running, "total_timer_time")
     distance = sum_key(running, "total_distance")
     if distance is None and np.isfinite(channels["distance_m"]).any():
@@ -323,30 +334,52 @@ def prefer_exact(enhanced: np.ndarray | None, legacy: np.ndarray | None, *, tol:
 
     Decoders expand legacy ``speed``/``altitude`` into ``enhanced_*`` with rounding (decoders.md:
     fitfast is 0.001 m/s off on ~1 % of samples); where both agree within one resolution step the
-    legacy value is the exact one, elsewhere (a native enhanced value) enhanced wins.
+    legacy value is the exact one, elsewhere (a native enhanced value) enhanced wins. When only
+    one is given it is returned itself, not a copy (callers pass fresh arrays).
     """
     if enhanced is None and legacy is None:
         return np.full(n, np.nan)
     if enhanced is None:
-        return legacy.copy()
+        return legacy
     if legacy is None:
-        return enhanced.copy()
+        return enhanced
     use_legacy = np.isfinite(legacy) & ~(np.abs(enhanced - legacy) > tol)
     return np.where(use_legacy, legacy, enhanced)
 
 
 def developer_channels(dec: Decoded, order: np.ndarray) -> tuple[dict[str, np.ndarray], list[DevField]]:
-    """Developer fields as raw channels keyed ``<app id>:<name>`` (or ``:#<number>`` if unnamed)."""
+    """Developer fields as raw channels, keyed as :func:`developer_keys` says."""
+    keys = developer_keys(dec)
     fields: list[DevField] = []
     values: dict[str, np.ndarray] = {}
-    for (index, number), arr in dec.dev_values.items():
+    for index, number in sorted(dec.dev_values):
         desc = dec.dev_descriptions.get((index, number), {})
-        app = dec.dev_apps.get(index)
-        name = (desc.get("field_name") or "").strip()
-        key = f"{app or f'dev{index}'}:{name or f'#{number}'}"
-        fields.append(DevField(key, app, index, number, name, (desc.get("units") or "").strip()))
-        values[key] = arr[order]
+        key = keys[index, number]
+        name, units = (desc.get("field_name") or "").strip(), (desc.get("units") or "").strip()
+        fields.append(DevField(key, dec.dev_apps.get(index), index, number, name, units))
+        values[key] = dec.dev_values[index, number][order]
     return values, fields
+
+
+def developer_keys(dec: Decoded) -> dict[tuple[int, int], str]:
+    """(developer data index, field number) -> a unique key (the rule is in :class:`Run`'s docstring).
+
+    Keys depend on the field descriptions only, not on which fields hold values, so both decoder
+    paths give every field the same key.
+    """
+    keys: dict[tuple[int, int], str] = {}
+    taken: set[str] = set()
+    for index, number in sorted(set(dec.dev_descriptions) | set(dec.dev_values)):
+        app = dec.dev_apps.get(index) or f"dev{index}"
+        name = (dec.dev_descriptions.get((index, number), {}).get("field_name") or "").strip()
+        key = f"{app}:{name}" if name else f"{app}:#{number}"
+        if key in taken:
+            key = f"{app}:{name}#{number}"
+        if key in taken:  # the same app under two developer indices: add the index too
+            key = f"{app}:{name}#{index}.{number}"
+        keys[index, number] = key
+        taken.add(key)
+    return keys
 
 
 def normalise_summary(msg: dict[str, Any]) -> dict[str, Any]:
@@ -359,7 +392,7 @@ def normalise_summary(msg: dict[str, Any]) -> dict[str, Any]:
         out[key] = _num(msg.get(key))
     speed = _num(msg.get("enhanced_avg_speed"))
     out["avg_speed_mps"] = speed if speed is not None else _num(msg.get("avg_speed"))
-    out["intensity"] = msg.get("intensity")
+    out["intensity"] = _num(msg.get("intensity"))  # the enum number, a float on both decoder paths
     for key, fit_name in SUMMARY_FIELDS.items():
         out[key] = _num(msg.get(fit_name))
     cad = _num(msg.get("avg_running_cadence", msg.get("avg_cadence")))
@@ -373,9 +406,9 @@ def _num(value: Any) -> float | None:
         return None
     try:
         f = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return f if np.isfinite(f) else None
+    return f if math.isfinite(f) else None
 
 
 def sum_key(items: list[dict], key: str) -> float | None:

@@ -116,15 +116,6 @@ def test_generated_developer_fields_survive_both_decoders(stryd_run) -> None:
         assert np.isfinite(power).all() and 150 < np.nanmean(power) < 300
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG fit.developer_channels: two developer fields of one app with the same field_name (Moxy "
-        "file: numbers 0/2 'SmO2 …', 1/3 'THb …') get the same key '<app>:<name>': the later one "
-        "overwrites the earlier in Run.developer, the fitparse path lists 4 DevFields with 2 duplicate "
-        "keys while the fitfast path lists 2 (fitfast itself merges columns by name)"
-    ),
-)
 def test_developer_fields_with_duplicate_names_keep_distinct_keys(shared_fit) -> None:
     import fitparse
 
@@ -346,15 +337,6 @@ def test_truncated_run_is_salvaged_with_a_warning_naming_the_byte(short_run) -> 
     assert any(f"byte {cut}" in w for w in result["warnings"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG decoders._decode_fitparse: python-fitparse yields the record the file ends inside with only "
-        "the fields read before EOF (it warns 'File was terminated unexpectedly'; fitglute silences "
-        "warnings); fitglute keeps it as a sample: speed/GCT/balance NaN and cadence_spm 2×(87+0)=174.0 "
-        "instead of 174.203 because the missing fractional_cadence counts as 0"
-    ),
-)
 def test_salvaged_samples_equal_the_intact_file(short_run) -> None:
     cut = int(len(short_run.data) * 0.6)
     full = fit.read(short_run.data, name="full.fit")
