@@ -65,11 +65,22 @@ def test_gct_sources_reported_apart_not_mixed():
     assert all("gct-source-disagreement" not in (c["values"].get("signals") or []) for c in res["findings"])
 
 
-def test_stryd_signals_feed_posterior_chain_overload():
-    res = analysed(seed=2, fatigue_gct_pct=8.0)  # chest strap + Stryd
+def test_stryd_fatigue_and_gct_drift_are_one_kind_of_evidence():
+    res = analysed(seed=2, fatigue_gct_pct=8.0)  # chest strap + Stryd see the same fatigue
     found = rules_of(res)
-    assert {"fatigue-drift", "lss-drop", "posterior-chain-overload"} <= set(found)
-    assert "lss-drop" in found["posterior-chain-overload"]["values"]["signals"]
+    assert {"fatigue-drift", "lss-drop"} <= set(found)
+    assert "posterior-chain-overload" not in found
+
+
+def test_stryd_signals_feed_posterior_chain_overload():
+    res = analysed(seed=2, fatigue_gct_pct=8.0, balance_left_pct=52.8)
+    found = rules_of(res)
+    overload = found["posterior-chain-overload"]
+    assert overload["side"] == "left"
+    signals = set(overload["values"]["signals"])
+    assert "gct-balance-bias" in signals
+    # the within-run fatigue group is represented once, by its strongest member
+    assert len(signals & {"fatigue-drift", "lss-drop"}) == 1
 
 
 def test_not_assessed_without_stryd():
