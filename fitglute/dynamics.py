@@ -194,6 +194,9 @@ def smooth(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """Time-weighted quantiles (a sample stands for its seconds); 1-s recordings take the fast path."""
+    if w.size and w.min() == w.max():
+        return [float(v) for v in np.quantile(x, qs, method="inverted_cdf")]
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     cw /= cw[-1]
@@ -240,11 +243,26 @@ def block_bootstrap_mean(x: np.ndarray, w: np.ndarray, blocks: np.ndarray) -> In
     return Interval(float(sx.sum() / sw.sum()), float(lo), float(hi))
 
 
-def regression_drift(
-    y: np.ndarray, log_speed: np.ndarray | None, third: np.ndarray, w: np.ndarray, blocks: np.ndarray
-) -> tuple[float, float, float] | None:
-    """Coefficient of "last third" in y ~ 1 + log speed + middle + last, with a block-bootstrap CI."""
-    cols = [np.ones_like(y), (third == 1).astype(float), (third == 2).astype(float)]
+@dataclass
+class DriftDesign:
+    """The regression y ~ 1 + middle + last (+ log speed) for one sample selection, solved once.
+
+    The design (and so its inverse, in every bootstrap resample) depends only on which samples
+    are used, not on the channel; channels recorded together share it, so each extra channel
+    costs one weighted sum per block instead of a fresh set of solves.
+    """
+
+    starts: np.ndarray  # first sample of each 1-minute block
+    Xw: np.ndarray  # design rows × weights
+    full_row: np.ndarray  # row "last third" of the inverse of X'WX
+    boot_rows: np.ndarray  # the same row for every kept bootstrap resample
+    counts: np.ndarray  # block draw counts of those resamples
+
+
+def drift_design(
+    log_speed: np.ndarray | None, third: np.ndarray, w: np.ndarray, blocks: np.ndarray
+) -> DriftDesign | None:
+    cols = [np.ones_like(w), (third == 1).astype(float), (third == 2).astype(float)]
     if log_speed is not None:
         cols.append(log_speed - log_speed.mean())
     X = np.column_stack(cols)
@@ -255,12 +273,11 @@ def regression_drift(
     p = X.shape[1]
     Xw = X * w[:, None]
     xtx = np.add.reduceat(Xw[:, :, None] * X[:, None, :], starts, axis=0)
-    xty = np.add.reduceat(Xw * y[:, None], starts, axis=0)
     has_early = np.add.reduceat((third == 0).astype(np.int64), starts) > 0
     has_late = np.add.reduceat((third == 2).astype(np.int64), starts) > 0
     ridge = np.eye(p) * 1e-9
     try:
-        est = np.linalg.solve(xtx.sum(0) + ridge, xty.sum(0))[2]
+        full_row = np.linalg.inv(xtx.sum(0) + ridge)[2]
     except np.linalg.LinAlgError:
         return None
     counts = bootstrap_counts(starts.size)
@@ -269,10 +286,16 @@ def regression_drift(
         return None
     counts = counts[good]
     A = (counts @ xtx.reshape(starts.size, p * p)).reshape(-1, p, p) + ridge
-    b = counts @ xty
-    coef = np.linalg.solve(A, b[..., None])[:, 2, 0]
+    return DriftDesign(starts, Xw, full_row, np.linalg.inv(A)[:, 2, :], counts)
+
+
+def regression_drift(y: np.ndarray, design: DriftDesign) -> tuple[float, float, float]:
+    """Coefficient of "last third" for channel ``y``, with its block-bootstrap 95 % interval."""
+    xty = np.add.reduceat(design.Xw * y[:, None], design.starts, axis=0)
+    est = float(design.full_row @ xty.sum(0))
+    coef = np.einsum("bp,bp->b", design.boot_rows, design.counts @ xty)
     lo, hi = np.percentile(coef, [2.5, 97.5])
-    return float(est), float(lo), float(hi)
+    return est, float(lo), float(hi)
 
 
 def thirds(clean_w: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -298,6 +321,7 @@ class Frame:
     third: np.ndarray
     speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used
     clean_s: float
+    designs: dict[bytes, DriftDesign | None] = field(default_factory=dict, repr=False)
 
 
 def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
@@ -396,11 +420,15 @@ def channel_drift(x: np.ndarray, sel: np.ndarray, frame: Frame, *, log_scale: bo
     if sel.sum() < 60:
         return None
     y = np.log(x[sel]) if log_scale else x[sel]
-    log_v = np.log(speed[sel]) if speed is not None else None
     w, third = frame.w[sel], frame.third[sel]
-    fit = regression_drift(y, log_v, third, w, frame.blocks[sel])
-    if fit is None:
+    key = sel.tobytes()
+    if key not in frame.designs:
+        log_v = np.log(speed[sel]) if speed is not None else None
+        frame.designs[key] = drift_design(log_v, third, w, frame.blocks[sel])
+    design = frame.designs[key]
+    if design is None:
         return None
+    fit = regression_drift(y, design)
     early, late = third == 0, third == 2
     raw = np.average(y[late], weights=w[late]) - np.average(y[early], weights=w[early])
     if log_scale:
