@@ -205,16 +205,12 @@ def findings_section(result: dict[str, Any]) -> Group:
 
 
 def not_assessed_lines(not_assessed: dict[str, str]) -> list[Text]:
-    """One dim line per rule; rules whose sensor is simply not in the file share one line."""
-    absent = [rule for rule, reason in not_assessed.items() if reason.endswith("in this file")]
-    lines = [
-        Text(f"not assessed · {rule}: {reason}", style="dim")
-        for rule, reason in not_assessed.items()
-        if rule not in absent
-    ]
-    if absent:
-        lines.append(Text(f"not assessed · {', '.join(absent)}: their sensor data is not in this file", style="dim"))
-    return lines
+    """One dim line per reason; rules whose sensor is simply not in the file share one line."""
+    by_reason: dict[str, list[str]] = {}
+    for rule, reason in not_assessed.items():
+        key = "their sensor data is not in this file" if reason.endswith("in this file") else reason
+        by_reason.setdefault(key, []).append(rule)
+    return [Text(f"not assessed · {', '.join(rules)}: {reason}", style="dim") for reason, rules in by_reason.items()]
 
 
 def render_run(result: dict[str, Any], console: Console) -> None:
