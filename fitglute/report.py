@@ -91,6 +91,29 @@ def metrics_table(result: dict[str, Any]) -> Table:
     return table
 
 
+def sensor_table(result: dict[str, Any]) -> Table | None:
+    """Channels that sensor plugins added (Stryd power, RunScribe per-foot values, …)."""
+    core = {k for k, *_ in METRICS}
+    extra = {k: v for k, v in (result.get("channels") or {}).items() if k not in core}
+    if not extra:
+        return None
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("sensor channel")
+    table.add_column("mean", justify="right")
+    table.add_column("median", justify="right", style="dim")
+    table.add_column("p10–p90", justify="right", style="dim")
+    table.add_column("coverage", justify="right", style="dim")
+    for key, st in extra.items():
+        table.add_row(
+            key,
+            f"{st['mean']:.1f}",
+            f"{st['median']:.1f}",
+            f"{st['p10']:.1f}–{st['p90']:.1f}",
+            f"{st['coverage']:.0%}",
+        )
+    return table
+
+
 def balance_gauge(result: dict[str, Any], width: int = 41, span: float = 4.0) -> Text | None:
     """A left/right gauge from 46 to 54 % left, green band 49.3–50.7, the interval as a bar."""
     bal = (result.get("metrics") or {}).get("gct_balance_left_pct")
@@ -217,9 +240,12 @@ def render_run(result: dict[str, Any], console: Console) -> None:
     """The full single-run report."""
     parts: list[Any] = [header(result), Text("")]
     if (result.get("metrics") or {}).get("gct_ms") is None and result.get("dynamics_source") == "none":
-        parts.append(Text("No running dynamics in this file (no GCT / vertical oscillation).", style="yellow"))
+        parts.append(Text("No Garmin running dynamics in this file (no GCT / vertical oscillation).", style="yellow"))
     else:
         parts.append(metrics_table(result))
+    sensors = sensor_table(result)
+    if sensors is not None:
+        parts += [Text(""), sensors]
     gauge = balance_gauge(result)
     if gauge is not None:
         parts += [Text(""), gauge]
