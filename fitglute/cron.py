@@ -63,7 +63,9 @@ def _tab():
 
 
 def line(every: str) -> str:
-    return f"{schedule(every)} {sync_command()} # {COMMENT}"
+    """The crontab line, as python-crontab writes it: cron turns a bare ``%`` into a newline."""
+    command = sync_command().replace("%", "\\%")
+    return f"{schedule(every)} {command} # {COMMENT}"
 
 
 def install(every: str) -> tuple[bool, str]:

@@ -10,7 +10,9 @@ Resumable and idempotent by construction:
   nothing is written — so a retry, a crash or a second sync can never add a second note;
 * a rate limit stops the run *before* Strava refuses: the "not before" time and the activities
   still to do are saved in the store, the run exits with code 3, and the next run resumes;
-* a network failure during a write is checked by reading the description again.
+* a network failure during a write is checked by reading the description again; a write that
+  failed stays pending too (so it is retried even once it falls out of ``--since``), while a
+  refusal that concerns one activity only (a 404, a 4xx) is reported without stopping the others.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -108,6 +111,7 @@ class Outcome:
     status: str  # posted | unchanged | would-post | not-posted | no-fit | ambiguous | failed | removed
     detail: str = ""
     sha256: str | None = None
+    retry: bool = False  # the write failed in a way the next sync should retry (kept pending)
 
     @property
     def problem(self) -> bool:
@@ -194,9 +198,12 @@ def find_run(store: Any, act: Any) -> tuple[str | None, str]:
             if gid in Path(full.get("source_path") or "").name:
                 return r["sha256"], "garmin id"
     near = sorted(
-        (abs(_ts(r["start_time"]) - start), r)
-        for r in window
-        if abs(_ts(r["start_time"]) - start) <= START_TOLERANCE_S and plausible_same_run(r, act)
+        (
+            (abs(_ts(r["start_time"]) - start), r)
+            for r in window
+            if abs(_ts(r["start_time"]) - start) <= START_TOLERANCE_S and plausible_same_run(r, act)
+        ),
+        key=lambda pair: pair[0],  # never compare the run dicts: two files can be equally near
     )
     if not near:
         return None, "no FIT file for this activity in the sources"
@@ -257,10 +264,12 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
             report.deferred_reason = "Strava rate limit reached earlier"
             return report
         pending = [int(x) for x in json.loads(store.get_sync(PENDING_KEY) or "[]")]
+        todo: list[Any] | None = None  # None: stopped before the activities were known
         try:
             client = strava.get_client()
             activities = strava.list_recent_runs(client, after)
-            activities += [a for a in _pending_activities(client, pending) if a.id not in {x.id for x in activities}]
+            listed = {a.id for a in activities}
+            activities += _pending_activities(client, [i for i in pending if i not in listed])
             todo = list(activities)
             while todo:
                 act = todo[0]
@@ -268,23 +277,36 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
                 todo.pop(0)
         except strava.RateLimited as exc:
             store.set_sync(NOT_BEFORE_KEY, exc.not_before.isoformat())
-            left = [a.id for a in todo] if "todo" in locals() else pending
-            store.set_sync(PENDING_KEY, json.dumps(sorted(set(left))))
+            left = _save_pending(store, opts, report, pending if todo is None else [a.id for a in todo])
             report.deferred_until, report.deferred_reason = exc.not_before, f"Strava {exc.window} rate limit"
             log.warning("rate limited; %d activities left for the next run", len(left))
             return report
         except strava.StravaAuthError as exc:
+            _save_pending(store, opts, report, pending if todo is None else [a.id for a in todo])
             report.auth_error = str(exc)
             return report
-        except strava.StravaError as exc:  # Strava unreachable before any write: nothing is lost
-            left = [a.id for a in todo] if "todo" in locals() else pending
-            store.set_sync(PENDING_KEY, json.dumps(sorted(set(left))))
+        except strava.StravaError as exc:  # Strava unreachable: what is left stays pending, nothing is lost
+            _save_pending(store, opts, report, pending if todo is None else [a.id for a in todo])
             report.deferred_until = now + timedelta(minutes=5)
             report.deferred_reason = f"Strava unavailable ({exc})"
             return report
-        store.delete_sync(PENDING_KEY)
+        _save_pending(store, opts, report, [])
         store.delete_sync(NOT_BEFORE_KEY)
     return report
+
+
+def _save_pending(store: Any, opts: SyncOptions, report: SyncReport, left: list[int]) -> list[int]:
+    """Remember the activities the next run must do even if they fall out of ``--since`` by then:
+    those not reached yet plus those whose write failed. A run that writes nothing (``--dry-run``,
+    ``--no-post``) leaves the list as it was: it did none of that work."""
+    ids = sorted({*left, *(o.activity_id for o in report.outcomes if o.retry)})
+    if opts.dry_run or opts.no_post:
+        return ids
+    if ids:
+        store.set_sync(PENDING_KEY, json.dumps(ids))
+    else:
+        store.delete_sync(PENDING_KEY)
+    return ids
 
 
 def import_sources(opts: SyncOptions, report: SyncReport) -> None:
@@ -331,6 +353,10 @@ def sync_one(
     except strava.ActivityNotFound:
         store.delete_exporter_state(EXPORTER, str(act.id))
         return Outcome(act.id, act.name, start, "failed", "activity no longer on Strava", sha)
+    except strava.StravaError as exc:
+        if not _refused_for_this_activity(exc):
+            raise
+        return Outcome(act.id, act.name, start, "failed", f"description not read ({exc})", sha)
     merged = note.merge_note(current, block)
     if merged is None and opts.force and block is not None:
         merged = current  # --force: write even though nothing changed
@@ -348,10 +374,27 @@ def sync_one(
         if exc.may_have_applied and note.merge_note(_reread(client, act.id), block) is None:
             pass  # the write did reach Strava: the block is there, exactly once
         else:
-            return Outcome(act.id, act.name, start, "failed", f"not written ({exc}); the next sync retries", sha)
+            return Outcome(
+                act.id, act.name, start, "failed", f"not written ({exc}); the next sync retries", sha, retry=True
+            )
+    except strava.StravaError as exc:
+        if not _refused_for_this_activity(exc):
+            raise
+        return Outcome(act.id, act.name, start, "failed", f"not written ({exc})", sha)
     _remember(store, act.id, sha, block, state)
     log.info("activity %s: note %s", act.id, "removed" if block is None else "written")
     return Outcome(act.id, act.name, start, "removed" if block is None else "posted", how, sha)
+
+
+def _refused_for_this_activity(exc: Exception) -> bool:
+    """Strava refused one activity (404 on the write, a 4xx): report it and go on with the others.
+
+    Rate limits, authorisation and unavailability concern every activity: they stop the run (and
+    what is left stays pending). Stopping on a one-activity refusal instead would keep that activity
+    first in every later run and block all the others behind it."""
+    from fitglute import strava
+
+    return not isinstance(exc, strava.RateLimited | strava.StravaAuthError | strava.StravaUnavailable)
 
 
 def _reread(client: Any, activity_id: int) -> str | None:
@@ -378,12 +421,17 @@ def setup_log() -> Path:
 
     path = config.state_dir() / "sync.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not any(isinstance(h, RotatingFileHandler) for h in log.handlers):
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
+    ours = [h for h in log.handlers if isinstance(h, RotatingFileHandler)]
+    if any(h.baseFilename == os.path.abspath(path) for h in ours):
+        return path
+    for old in ours:  # an earlier sync in this process logged under another FITGLUTE_HOME
+        log.removeHandler(old)
+        old.close()
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     return path
 
 

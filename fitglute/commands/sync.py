@@ -23,6 +23,7 @@ def sync(
     from filelock import FileLock, Timeout
 
     from fitglute import sync as s
+    from fitglute.store import StoreError
 
     log_path = s.setup_log()
     try:
@@ -36,8 +37,9 @@ def sync(
     try:
         try:
             report = s.run_sync(s.SyncOptions(since=since, dry_run=dry_run, no_post=no_post, force=force, db=db))
-        except s.SyncError as exc:
+        except (s.SyncError, StoreError) as exc:
             typer.echo(f"fitglute: {exc}", err=True)
+            s.log.warning("%s", exc)
             raise typer.Exit(2) from None
     finally:
         lock.release()
@@ -52,6 +54,7 @@ def sync(
 
 def show(report, dry_run: bool, log_path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -64,12 +67,13 @@ def show(report, dry_run: bool, log_path) -> None:
     for col in ("activity", "start (UTC)", "name", "result", "how"):
         table.add_column(col, overflow="fold")
     for o in report.outcomes:
-        table.add_row(str(o.activity_id), o.start, o.name, o.status, o.detail)
+        # activity names and notes are the runner's/rules' text: never rich markup ("Hills [/b]" crashed)
+        table.add_row(str(o.activity_id), o.start, escape(o.name), o.status, escape(o.detail))
     console.print(table)
     if dry_run:
         for aid, text in report.previews.items():
-            console.print(f"\n[bold]activity {aid} would get:[/bold]\n{text}")
-    console.print(f"[dim]log: {log_path}[/dim]")
+            console.print(f"\n[bold]activity {aid} would get:[/bold]\n{escape(text)}")
+    console.print(f"[dim]log: {escape(str(log_path))}[/dim]")
 
 
 @sources_app.command("add")
