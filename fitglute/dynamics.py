@@ -321,7 +321,7 @@ class Frame:
     third: np.ndarray
     speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used
     clean_s: float
-    designs: dict[bytes, DriftDesign | None] = field(default_factory=dict, repr=False)
+    designs: dict[tuple[bool, bytes], DriftDesign | None] = field(default_factory=dict, repr=False)
 
 
 def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
@@ -421,7 +421,7 @@ def channel_drift(x: np.ndarray, sel: np.ndarray, frame: Frame, *, log_scale: bo
         return None
     y = np.log(x[sel]) if log_scale else x[sel]
     w, third = frame.w[sel], frame.third[sel]
-    key = sel.tobytes()
+    key = (speed is not None, sel.tobytes())  # a frame copied without speed must not reuse a design
     if key not in frame.designs:
         log_v = np.log(speed[sel]) if speed is not None else None
         frame.designs[key] = drift_design(log_v, third, w, frame.blocks[sel])
