@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -233,7 +232,8 @@ def test_history_snapshot_is_plain_sorted_data(tmp_path: Path, result: dict[str,
     assert summary_from_row(columns_of(variant(result, 1))) == history.runs[0]
 
 
-def test_history_listing_of_3000_runs_is_fast(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_history_lists_the_newest_of_3000_runs(tmp_path: Path, result: dict[str, Any]) -> None:
+    """Functional only: its speed is measured by benchmarks/bench_history.py, not here."""
     from typer.testing import CliRunner
 
     from fitglute.cli import app
@@ -244,13 +244,8 @@ def test_history_listing_of_3000_runs_is_fast(tmp_path: Path, result: dict[str, 
             store.add_run(variant(result, i))
         assert store.run_count() == 3000
     runner = CliRunner()
-    t0 = time.perf_counter()
     out = runner.invoke(app, ["history", "--db", str(db)])
-    table_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
     as_json = runner.invoke(app, ["history", "--db", str(db), "--json", "--limit", "50"])
-    json_s = time.perf_counter() - t0
     assert out.exit_code == 0 and "20 of 3000 runs" in out.stdout
     rows = json.loads(as_json.stdout)
     assert len(rows) == 50 and rows[0]["start_time"] > rows[1]["start_time"]
-    assert table_s < 0.5 and json_s < 0.5, (table_s, json_s)
