@@ -35,27 +35,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-# --------------------------------------------------------------------------- FIT CRC-16
+from fitglute.fitframe import crc16
 
-
-@cache
-def _byte_table() -> tuple[int, ...]:
-    """CRC-16/ARC (FIT's file CRC) byte table: reflected polynomial 0xA001."""
-    table = []
-    for b in range(256):
-        crc = b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-        table.append(crc)
-    return tuple(table)
-
-
-def crc16(data: bytes, crc: int = 0) -> int:
-    """FIT CRC of ``data`` (the reference loop; used on small pieces and in the self-check)."""
-    table = _byte_table()
-    for b in data:
-        crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
-    return crc
+# --------------------------------------------------------------------------- FIT CRC-16 (fitglute.fitframe.crc16)
 
 
 def _zero_byte_matrix() -> list[int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Iterator
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +101,7 @@ def analyse_file(
 def run_result(run: Any, metrics: Any) -> dict[str, Any]:
     """The JSON object for an analysed run (see README, "JSON output")."""
     from fitglute.dynamics import _round
+    from fitglute.history import iso_utc
 
     summary = run.session_summary()
     details = metrics.to_json()
@@ -110,7 +110,7 @@ def run_result(run: Any, metrics: Any) -> dict[str, Any]:
         sha256=run.sha256,
         sport=run.sport,
         sub_sport=run.sub_sport,
-        start_time=run.start_time.astimezone(UTC).isoformat().replace("+00:00", "Z") if run.start_time else None,
+        start_time=iso_utc(run.start_time.timestamp()) if run.start_time else None,
         duration_s=_round(run.duration_s, 1),
         distance_m=_round(run.distance_m, 1),
         device=run.device,

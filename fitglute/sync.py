@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fitglute import config
+from fitglute.history import iso_utc, parse_iso
 
 EXPORTER = "strava"
 NOT_BEFORE_KEY = "strava.not_before"
@@ -160,10 +161,6 @@ def garmin_id(external_id: str | None) -> str | None:
     return match[1] if match else None
 
 
-def _ts(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
 def plausible_same_run(run: dict[str, Any], act: Any) -> bool:
     """Duration and distance agree within tolerance (or are missing, e.g. treadmill distance)."""
     tol_t = max(60.0, 0.03 * act.elapsed_time_s)
@@ -188,7 +185,7 @@ def find_run(store: Any, act: Any) -> tuple[str | None, str]:
     start = act.start_date.timestamp()
     window = [
         r
-        for r in store.runs_between(_iso(start - 3 * 3600), _iso(start + 3 * 3600))
+        for r in store.runs_between(iso_utc(start - 3 * 3600), iso_utc(start + 3 * 3600))
         if r.get("strava_activity_id") in (None, act.id)
     ]
     gid = garmin_id(act.external_id)
@@ -199,9 +196,9 @@ def find_run(store: Any, act: Any) -> tuple[str | None, str]:
                 return r["sha256"], "garmin id"
     near = sorted(
         (
-            (abs(_ts(r["start_time"]) - start), r)
+            (abs(parse_iso(r["start_time"]) - start), r)
             for r in window
-            if abs(_ts(r["start_time"]) - start) <= START_TOLERANCE_S and plausible_same_run(r, act)
+            if abs(parse_iso(r["start_time"]) - start) <= START_TOLERANCE_S and plausible_same_run(r, act)
         ),
         key=lambda pair: pair[0],  # never compare the run dicts: two files can be equally near
     )
@@ -210,10 +207,6 @@ def find_run(store: Any, act: Any) -> tuple[str | None, str]:
     if len(near) > 1 and near[1][0] - near[0][0] < CLEAR_MARGIN_S:
         return None, f"ambiguous: {len(near)} FIT files start within {START_TOLERANCE_S:.0f} s"
     return near[0][1]["sha256"], "start time"
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------- the note

@@ -20,7 +20,3 @@ def too_little_data(ctx: RuleContext, th: dict[str, float]) -> NotAssessed | Non
 def side_of_balance(left_pct: float) -> str:
     """The foot with the longer ground contact (balance is the LEFT foot's share)."""
     return "left" if left_pct > 50.0 else "right"
-
-
-def fmt(value: float | None, unit: str = "", nd: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{nd}f}{unit}"
