@@ -81,7 +81,7 @@ def longest_real_run(folder: Path) -> tuple[Path, int] | None:
     """The real file with the most records, all of them inside running sessions."""
     import fitfast
 
-    from fitglute import fit
+    from fitglute import decode as fit
 
     counts = []
     for p in folder.glob("*.fit"):
@@ -107,7 +107,7 @@ def generated(folder: Path, hours: float, seed: int) -> Path | None:
         import fit_tool  # noqa: F401
     except ImportError:
         return None
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     path = folder / f"generated-{hours:g}h.fit"
     # a realistic long run: a couple of traffic-light stops, a walk break, steady with late fatigue
@@ -160,7 +160,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fitglute-bench-"))
     os.environ["FITGLUTE_HOME"] = str(tmp / "home")  # user config/plugins state never affect timings
 
-    from fitglute import analysis, fit
+    from fitglute import decode as fit
+from fitglute import pipeline as analysis
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,17 +25,18 @@ TARGET_S = 0.5
 
 
 def build_db(db: Path, n: int) -> None:
-    from fitglute.analysis import analyse_file
-    from fitglute.store import Store
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
+
+    from fitglute.history.store import Store
+    from fitglute.pipeline import analyse_file
 
     data, _ = write_run(None, Scenario(duration_s=1800, balance_left_pct=51.5))
     result = analyse_file(data, name="bench.fit")
-    start = datetime.fromisoformat(result["start_time"].replace("Z", "+00:00"))
+    start = datetime.fromisoformat(result.start_time.replace("Z", "+00:00"))
     with Store(db) as store:
         for i in range(n):
             when = (start + timedelta(days=i)).astimezone(UTC).isoformat().replace("+00:00", "Z")
-            store.add_run({**result, "sha256": f"{i:064x}", "start_time": when})
+            store.add_run(replace(result, sha256=f"{i:064x}", start_time=when))
 
 
 def time_in_process(args: list[str], repeat: int) -> float:

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from fitglute.fitframe import crc16
+from fitglute.decode.summary_copy import crc16
 
 # --------------------------------------------------------------------------- FIT CRC-16 (fitglute.fitframe.crc16)
 
@@ -139,7 +139,7 @@ def variant(data: bytes, crc: int, offsets: tuple[int, int], k: int) -> bytes:
 
 def make_files(folder: Path, n: int, base: int, duration_s: int) -> tuple[float, float]:
     """``base`` synthetic runs, then ``n`` distinct files from them → (synth s, copy s)."""
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     t0 = time.perf_counter()
     bases = []
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     assert crc16(b"123456789") == 0xBB3D, "CRC-16/ARC check value"
 
-    from fitglute.importer import import_paths
+    from fitglute.history.importer import import_paths
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="fitglute-bench-import-"))
     files = work / "files"

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from fitglute import __version__
+from fitglute.model.exitcodes import ExitCode
 
 # one BLAS thread: the analysis is many small matrix products, and worker processes share 2 cores
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -27,10 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-# exit codes (README "Exit codes"): cron and scripts rely on them
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFERRED, EXIT_AUTH = 0, 1, 2, 3, 4
-
 
 def _version(value: bool) -> None:
     if value:
@@ -55,7 +52,7 @@ def _register() -> None:
 _register()
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
     """Print one readable line on stderr and return the Exit to raise."""
     typer.echo(f"fitglute: {message}", err=True)
     return typer.Exit(code)
@@ -68,7 +65,7 @@ def main() -> None:
         app()
     except ConfigError as exc:
         typer.echo(f"fitglute: config error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(ExitCode.USAGE)
     except KeyboardInterrupt:
         typer.echo("fitglute: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 APP = "fitglute"
+STRAVA_TOKEN_FILE = "strava_tokens.json"
 
 
 def home_override() -> Path | None:
@@ -52,6 +53,30 @@ def state_dir() -> Path:
 
 def config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+def db_path() -> Path:
+    """The history database (``--db`` names another)."""
+    return data_dir() / "history.sqlite"
+
+
+def strava_token_path() -> Path:
+    """The Strava tokens (and app secret, when ``auth strava`` saved it): mode 0600."""
+    return config_dir() / STRAVA_TOKEN_FILE
+
+
+def sources_path() -> Path:
+    """The folders ``fitglute sources add`` remembered."""
+    return config_dir() / "sources.json"
+
+
+def sync_log_path() -> Path:
+    return state_dir() / "sync.log"
+
+
+def sync_lock_path() -> Path:
+    """Held while a sync runs, so overlapping cron runs exit at once."""
+    return state_dir() / "sync.lock"
 
 
 class ConfigError(ValueError):

@@ -111,7 +111,7 @@ def raw_fitparse(path: str | Path, record_fields: tuple[str, ...] = RAW_RECORD_F
 
 
 def _outcome(path: Path, prefer: str) -> Outcome:
-    from fitglute import fit
+    from fitglute import decode as fit
 
     try:
         return Outcome(run=fit.read(path, prefer=prefer))
@@ -217,7 +217,7 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _generate(folder: Path, name: str, **knobs: Any) -> Generated:
     pytest.importorskip("fit_tool")
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     scenario = Scenario(**knobs)
     path = folder / f"{name}.fit"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from fitglute.synth import Scenario, write_run
+from fitglute_devkit.synth import Scenario, write_run
 
 DEFAULT_MINUTES = 40.0
 
@@ -156,9 +156,9 @@ def fit_bytes(scenario: Scenario) -> bytes:
 
 def analyse(scenario: Scenario, name: str = "synthetic.fit") -> dict[str, Any]:
     """Generate ``scenario`` and run the full pipeline (decode, clean, measure, rules)."""
-    from fitglute.analysis import analyse_file
+    from fitglute.pipeline import analyse_file
 
-    return analyse_file(fit_bytes(scenario), name=name)
+    return analyse_file(fit_bytes(scenario), name=name).to_json()
 
 
 def finding(result: dict[str, Any], rule: str) -> dict[str, Any] | None:

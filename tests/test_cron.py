@@ -13,8 +13,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from fitglute import cron
 from fitglute.cli import app
+from fitglute.sync import cron
 
 OTHER_ENTRIES = "MAILTO=ann@example.org\n0 5 * * * /usr/local/bin/backup --nightly # backup\n"
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import CorpusEntry
+from fitglute_devkit.synth import DROPOUT_S
 
-from fitglute import dynamics, fit
-from fitglute.fit import DYNAMICS_KEYS
-from fitglute.synth import DROPOUT_S
+from fitglute import decode as fit
+from fitglute import dynamics
+from fitglute.model.channels import DYNAMICS_KEYS
 
 MEAN_REL_TOL = 0.02  # clean-running means vs truth
 BALANCE_TOL_PTS = 0.3

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from conftest import NOT_DECODED, REAL_FILES, CorpusEntry
 
-from fitglute import analysis, fit
-from fitglute.fit import DYNAMICS_KEYS
+from fitglute import decode as fit
+from fitglute import pipeline as analysis
+from fitglute.model.channels import DYNAMICS_KEYS
 
 # decoders.md: fitfast's component expansion of legacy speed into enhanced_speed is 0.001 m/s off
 # on ~1 % of samples (truncation); everything else agrees exactly.
@@ -104,7 +105,7 @@ def test_generated_files_agree_between_decoders(generated_runs) -> None:
 
 
 def test_generated_developer_fields_survive_both_decoders(stryd_run) -> None:
-    from fitglute.synth import RUNSCRIBE_APP_ID, STRYD_APP_ID
+    from fitglute_devkit.synth import RUNSCRIBE_APP_ID, STRYD_APP_ID
 
     for prefer in ("fitfast", "fitparse"):
         run = fit.read(stryd_run.path, prefer=prefer)
@@ -282,7 +283,7 @@ def expect_error(source, kind: str, reason: str, name: str = "bad.fit") -> None:
     assert info.value.kind == kind
     assert reason in info.value.reason
     assert str(info.value).startswith(f"{name}: ")
-    result = analysis.analyse_file(source, name=name)
+    result = analysis.analyse_file(source, name=name).to_json()
     assert result["status"] == "error"
     assert result["file"] == name
     assert reason in result["error"]
@@ -331,7 +332,7 @@ def test_truncated_run_is_salvaged_with_a_warning_naming_the_byte(short_run) -> 
     # all but the last: the record the file ends inside is half-read (see the xfail test below)
     assert np.array_equal(run.channels["gct_ms"][:-1], full.channels["gct_ms"][: n - 1], equal_nan=True)
     assert len(run.warnings) == 1 and f"byte {cut}" in run.warnings[0], run.warnings
-    result = analysis.analyse_file(short_run.data[:cut], name="cut.fit")
+    result = analysis.analyse_file(short_run.data[:cut], name="cut.fit").to_json()
     assert result["status"] == "ok"
     assert result["metrics"]["gct_ms"] is not None
     assert any(f"byte {cut}" in w for w in result["warnings"])
@@ -353,14 +354,14 @@ def test_cut_inside_the_header_is_an_error(chest_run, cut: int) -> None:
         fit.read(source, name="cut.fit")
     assert not isinstance(info.value, fit.NotRunning)
     assert info.value.reason
-    assert analysis.analyse_file(source, name="cut.fit")["status"] == "error"
+    assert analysis.analyse_file(source, name="cut.fit").to_json()["status"] == "error"
 
 
 def test_real_walk_is_skipped(shared_fit) -> None:
     path = str(shared_fit / "garmin-fenix-5-walk.fit")
     with pytest.raises(fit.NotRunning, match="walking"):
         fit.read(path)
-    result = analysis.analyse_file(path)
+    result = analysis.analyse_file(path).to_json()
     assert result["status"] == "skipped"
     assert "not a running activity" in result["error"]
 
@@ -368,13 +369,13 @@ def test_real_walk_is_skipped(shared_fit) -> None:
 def test_generated_cycling_is_skipped(cycling_run) -> None:
     with pytest.raises(fit.NotRunning, match="cycling"):
         fit.read(cycling_run.path)
-    result = analysis.analyse_file(str(cycling_run.path))
+    result = analysis.analyse_file(str(cycling_run.path)).to_json()
     assert result["status"] == "skipped"
     assert "cycling" in result["error"]
 
 
 def test_run_without_dynamics_is_ok_with_null_dynamics(nodyn_run) -> None:
-    result = analysis.analyse_file(str(nodyn_run.path))
+    result = analysis.analyse_file(str(nodyn_run.path)).to_json()
     assert result["status"] == "ok"
     for key in DYNAMICS_KEYS[:-1]:
         assert result["metrics"][key] is None, key
@@ -391,8 +392,8 @@ def test_gzipped_file_gives_identical_results_and_hash(chest_run, tmp_path) -> N
     assert packed.sha256 == plain.sha256 == hashlib.sha256(chest_run.data).hexdigest()
     assert packed.path == str(gz)
     assert_same_run(plain, packed)
-    a = analysis.analyse_file(str(chest_run.path))
-    b = analysis.analyse_file(str(gz))
+    a = analysis.analyse_file(str(chest_run.path)).to_json()
+    b = analysis.analyse_file(str(gz)).to_json()
     assert a.pop("file") != b.pop("file")
     assert a == b
 

@@ -13,7 +13,10 @@ import fitfast
 import pytest
 from conftest import REAL_FILES, Generated, _generate
 
-from fitglute import decoders, fit, fitframe
+from fitglute import decode as fit
+from fitglute.decode import fast as decoders
+from fitglute.decode import summary_copy as fitframe
+from fitglute.decode.decoded import FIT_EPOCH_UNIX
 
 KEPT = ("file_id", "sport", "session", "lap", "device_info", "field_description", "developer_data_id")
 
@@ -211,7 +214,7 @@ def test_compressed_timestamp_in_a_copied_message_is_refused_and_decoded_whole()
     dec = decoders.decode_fitfast(data)
     assert dec is not None and dec.decoder == "fitfast"
     assert dec.laps == fitfast.parse(data, enum_names=False)["lap"]
-    assert dec.laps[0] == {"timestamp": 1_000_000_003 + decoders.FIT_EPOCH_UNIX, "sport": 1}
+    assert dec.laps[0] == {"timestamp": 1_000_000_003 + FIT_EPOCH_UNIX, "sport": 1}
 
 
 def test_developer_field_definitions_are_framed() -> None:

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fitglute.cli import app
-from fitglute.importer import import_paths
-from fitglute.store import Store
+from fitglute.history.importer import import_paths
+from fitglute.history.store import Store
 
 runner = CliRunner()
 
@@ -24,7 +24,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six weeks of short runs (two a week), the last three biased left, the last one longer."""
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     folder = tmp_path_factory.mktemp("history-cli")
     start = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)

@@ -10,18 +10,17 @@ from typing import Any
 
 import pytest
 
-from fitglute.history import History, Injury, RunSummary
-from fitglute.importer import import_paths
-from fitglute.rules.engine import Finding, NotAssessed, Rule, RuleContext
-from fitglute.rules.history import (
-    ACUTE_CHRONIC,
-    LOAD_SPIKE,
-    NO_HISTORY,
-    PERSISTENT_BIAS,
-    RULES,
-    SAME_SIDE,
-)
-from fitglute.store import Store
+from fitglute.history.importer import import_paths
+from fitglute.history.store import Store
+from fitglute.model.history import History, Injury, RunSummary
+from fitglute.plugins import rules as registered
+from fitglute.rules.asymmetry import PERSISTENT_BIAS
+from fitglute.rules.common import NO_HISTORY
+from fitglute.rules.engine import STAGE_HISTORY, Finding, NotAssessed, Rule, RuleContext
+from fitglute.rules.load import ACUTE_CHRONIC, LOAD_SPIKE
+from fitglute.rules.recurrence import SAME_SIDE
+
+RULES = (LOAD_SPIKE, PERSISTENT_BIAS, SAME_SIDE, ACUTE_CHRONIC)
 
 T0 = datetime(2026, 1, 5, 7, 0, tzinfo=UTC).timestamp()
 CHEST, POD = "chest: garmin hrm_pro_plus", "pod: garmin running_dynamics_pod"
@@ -70,8 +69,13 @@ def judge(
     rule: Rule, cur: RunSummary, earlier: list[RunSummary] | None, injuries: list[Injury] = ()
 ) -> list[Finding] | NotAssessed:
     history = None if earlier is None else History(list(earlier), list(injuries))
-    ctx = RuleContext(run=cur, metrics=None, history=history)
+    ctx = RuleContext(run=cur, metrics=None, history=history, summary=cur)
     return rule.check(ctx, {k: t.value for k, t in rule.thresholds.items()})
+
+
+def signal_groups() -> dict[str, str | None]:
+    """Every registered rule's signal group, as the engine hands them to the composite."""
+    return {r.id: r.signal_group for r in registered().values()}
 
 
 def steady(days: Iterable[float], **kw: Any) -> list[RunSummary]:
@@ -83,7 +87,7 @@ def steady(days: Iterable[float], **kw: Any) -> list[RunSummary]:
 
 def test_ids_stage_and_no_history() -> None:
     assert [r.id for r in RULES] == ["load-spike", "persistent-side-bias", "same-side-recurrence", "acute-chronic-load"]
-    assert {r.stage for r in RULES} == {1}
+    assert {r.stage for r in RULES} == {STAGE_HISTORY}
     assert ACUTE_CHRONIC.evidence.grade == "C" and LOAD_SPIKE.evidence.grade == "A"
     for rule in RULES:
         out = judge(rule, run(40), None)
@@ -91,9 +95,7 @@ def test_ids_stage_and_no_history() -> None:
 
 
 def test_history_rules_are_registered() -> None:
-    from fitglute.rules import registry
-
-    assert {r.id for r in RULES} <= set(registry())
+    assert {r.id for r in RULES} <= set(registered())
 
 
 # --------------------------------------------------------------------------- load-spike
@@ -231,7 +233,7 @@ def test_same_side_feeds_the_composite() -> None:
 
     same = judge(SAME_SIDE, run(21, balance=51.5, drift_bal=1.2), steady(range(0, 20, 2)), [LEFT_HAMSTRING])
     bias = Finding("gct-balance-bias", "bias", "left", 0.5, "B", "", "", "", {})
-    ctx = RuleContext(run=None, metrics=None, findings=[*same, bias])
+    ctx = RuleContext(run=None, metrics=None, findings=[*same, bias], groups=signal_groups())
     out = OVERLOAD.check(ctx, {k: t.value for k, t in OVERLOAD.thresholds.items()})
     assert out and out[0].side == "left" and "same-side-recurrence" in out[0].values["signals"]
 
@@ -255,7 +257,7 @@ def test_acute_chronic_is_information_only() -> None:
 
 def write_sequence(folder: Path, runs: list[tuple[float, dict[str, Any]]]) -> list[Path]:
     """Short FIT runs (12 min by default) ``day`` days after 2026-01-05 07:00 UTC."""
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
@@ -273,8 +275,8 @@ def stored(db: Path) -> dict[str, dict[str, Any]]:
     with Store(db) as store:
         out = {}
         for row in store.recent_runs(None):
-            result = store.get_run(row["sha256"])
-            out[Path(result["source_path"]).name] = result
+            got = store.get_run(row["sha256"])
+            out[Path(got.source_path).name] = got.result.to_json()
         return out
 
 
@@ -373,14 +375,14 @@ def test_analyze_uses_the_default_history_read_only(recurrence_files: Path, tmp_
     from typer.testing import CliRunner
 
     from fitglute.cli import app
-    from fitglute.history import default_db_path
+    from fitglute.config import db_path as default_db_path
 
     db = default_db_path()
     files = sorted(recurrence_files.glob("*.fit"))
     import_paths([str(p) for p in files[:-1]], db=db, workers=1)  # everything but the newest run
     with Store(db) as store:
         store.add_injury(date(2026, 1, 12), "hamstring", "left")
-    from fitglute.importer import rejudge
+    from fitglute.history.rejudge import rejudge
 
     with Store(db) as store:
         rejudge(store)

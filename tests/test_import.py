@@ -18,8 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fitglute.cli import app
-from fitglute.importer import import_paths, read_activities_csv
-from fitglute.store import Store
+from fitglute.history.importer import import_paths
+from fitglute.history.store import Store
+from fitglute.sources.strava_export import read_activities_csv
 
 START = datetime(2026, 2, 2, 7, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def write_runs(folder: Path, n: int, *, minutes: int = 12, seed0: int = 0) -> list[Path]:
     """``n`` distinct short runs, one a day."""
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -46,7 +47,7 @@ def write_runs(folder: Path, n: int, *, minutes: int = 12, seed0: int = 0) -> li
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five runs, one as .fit.gz, a bike ride (not running), a non-FIT and a truncated file."""
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     folder = tmp_path_factory.mktemp("corpus")
     paths = write_runs(folder / "runs", 5)
@@ -89,7 +90,7 @@ def test_reimport_changes_nothing_and_skips_before_decoding(
     import_paths([str(corpus)], db=db, workers=1)
     before = db_rows(db)
 
-    import fitglute.importer as importer
+    import fitglute.history.importer as importer
 
     decoded: list[str] = []
     real_job = importer._analyse_job
@@ -152,7 +153,7 @@ def test_strava_export_maps_fit_gz_to_activity_ids(corpus: Path, tmp_path: Path)
     with Store(db) as store:
         ids = sorted(r["strava_activity_id"] for r in store.recent_runs(None))
         assert ids == [111, 222, 333, 444]
-        assert store.run_by_strava_id(333)["start_time"].startswith("2026-02-04")
+        assert store.run_by_strava_id(333).result.start_time.startswith("2026-02-04")
 
 
 def test_known_runs_get_linked_by_a_later_export(corpus: Path, tmp_path: Path) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import pytest
 
-from fitglute import note
-from fitglute.note import END_MARKER, START_MARKER, build_note, merge_note, strip_note
+from fitglute.exporters import note_merge, note_text
+from fitglute.exporters.note_merge import merge_note, strip_note
+from fitglute.exporters.note_text import END_MARKER, START_MARKER
+from fitglute.model.history import Injury
+from fitglute.model.result import RunResult
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +43,14 @@ RESULT = {
          "message": "", "values": {}},
     ],
     "not_assessed": {"cadence_drift": "run too short"},
-    "injuries": [{"site": "Achilles", "side": "left", "date": "2024-03-02", "note": "private words"}],
 }
+INJURIES = [Injury(1, date(2024, 3, 2), "Achilles", "left", "private words")]
+
+
+def build_note(result: dict, *, include_injuries: bool = False, **kwargs) -> str | None:
+    """The note of a hand-made result (the JSON shape), with the injury log when asked."""
+    typed = RunResult.from_json({"file": None, "status": "ok", **result})
+    return note_text.build_note(typed, injuries=INJURIES if include_injuries else None, **kwargs)
 
 RUNNER = "Tempo with the club 🏃‍♀️ — felt great!  \r\nSplits: 4:10/4:05\r\n"
 
@@ -78,7 +88,7 @@ def test_summary_block_has_markers_metrics_words_and_fits_a_phone():
      (1.0, "strong signal"), (None, "possible")],
 )
 def test_confidence_words(confidence, word):
-    assert note.confidence_word(confidence) == word
+    assert note_text.confidence_word(confidence) == word
 
 
 def test_full_detail_shows_up_to_four_findings_and_more_context():
@@ -198,4 +208,4 @@ def test_marker_inside_a_sentence_is_not_a_marker():
 def test_duplicate_blocks_collapse_to_one():
     description = "A\n\n" + block() + "\n\nB\n\n" + block(detail="full")
     assert merge_note(description, block()) == "A\n\n" + block() + "\n\nB"
-    assert note.extract_note(description) == block()
+    assert note_merge.extract_note(description) == block()

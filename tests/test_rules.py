@@ -17,7 +17,7 @@ pytest.importorskip("fit_tool")
 
 import scenarios as S  # noqa: E402  (tests/scenarios.py)
 
-from fitglute.rules import registry  # noqa: E402
+from fitglute.plugins import rules as registry  # noqa: E402
 from fitglute.rules.composite import check_overload  # noqa: E402
 from fitglute.rules.engine import Finding, RuleContext  # noqa: E402
 
@@ -279,7 +279,8 @@ def _f(rule: str, side_: str, confidence: float) -> Finding:
 
 def _overload(*findings: Finding) -> list[Finding]:
     th = {k: t.value for k, t in registry()[OVERLOAD].thresholds.items()}
-    return check_overload(RuleContext(run=None, metrics=None, findings=list(findings)), th)
+    groups = {r.id: r.signal_group for r in registry().values()}
+    return check_overload(RuleContext(run=None, metrics=None, findings=list(findings), groups=groups), th)
 
 
 def test_overload_needs_two_different_rules_on_one_side():
@@ -323,10 +324,10 @@ REAL = sorted(p.name for p in SHARED_FIT.glob("*.fit")) if SHARED_FIT.is_dir() e
 @pytest.mark.parametrize("name", REAL)
 def test_real_files_run_through_every_rule(name, tmp_path, monkeypatch):
     """No exception from any rule on real files; non-running files are skipped by the decoder."""
-    from fitglute.analysis import analyse_file
+    from fitglute.pipeline import analyse_file
 
     monkeypatch.setenv("FITGLUTE_HOME", str(tmp_path))
-    r = analyse_file(str(SHARED_FIT / name), context=None)
+    r = analyse_file(str(SHARED_FIT / name), context=None).to_json()
     assert r["status"] in ("ok", "skipped", "error"), r["error"]
     if r["status"] != "ok":
         assert r["findings"] == [] and r["error"]

@@ -16,10 +16,10 @@ pytest.importorskip("fit_tool")
 
 import scenarios as S  # noqa: E402  (tests/scenarios.py)
 
-from fitglute.analysis import analyse_file  # noqa: E402
 from fitglute.config import ConfigError  # noqa: E402
-from fitglute.rules import registry  # noqa: E402
-from fitglute.rules.config import disabled, resolve, rule_overrides  # noqa: E402
+from fitglute.pipeline import analyse_file  # noqa: E402
+from fitglute.plugins import rules as registry  # noqa: E402
+from fitglute.rules.thresholds import disabled, resolve, rule_overrides  # noqa: E402
 
 BIAS, FATIGUE = "gct-balance-bias", "fatigue-drift"
 
@@ -54,7 +54,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def analyse(path: Path) -> dict[str, Any]:
-    r = analyse_file(str(path), context=None)
+    r = analyse_file(str(path), context=None).to_json()
     assert r["status"] == "ok"
     return r
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from fitglute import migrations
-from fitglute.history import History, columns_of, iso_utc, load_history, parse_iso, summary_from_row
-from fitglute.store import Store, StoreError
+from fitglute.history import load_history, migrations
+from fitglute.history.mapping import columns_of, summary_from_row
+from fitglute.history.store import Store, StoreError
+from fitglute.model.history import History
+from fitglute.model.result import RunResult
+from fitglute.model.times import iso_utc, parse_iso
 
 SHORT_S = 720  # 12 minutes: above the 10-minute minimum of clean running
 
@@ -23,21 +26,22 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def result() -> dict[str, Any]:
+def result() -> RunResult:
     """One real analysis result (a generated 12-minute chest-strap run)."""
-    from fitglute.analysis import analyse_file
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
+
+    from fitglute.pipeline import analyse_file
 
     data, _ = write_run(None, Scenario(duration_s=SHORT_S, seed=3, balance_left_pct=51.5))
     out = analyse_file(data, name="run.fit", context=None)
-    assert out["status"] == "ok"
+    assert out.status == "ok"
     return out
 
 
-def variant(result: dict[str, Any], i: int) -> dict[str, Any]:
+def variant(result: RunResult, i: int) -> RunResult:
     """The same run, stored as a different file one day later per ``i``."""
-    start = iso_utc(parse_iso(result["start_time"]) + i * 86400)
-    return {**result, "sha256": f"{i:064x}", "start_time": start}
+    start = iso_utc(parse_iso(result.start_time) + i * 86400)
+    return replace(result, sha256=f"{i:064x}", start_time=start)
 
 
 def table_columns(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str]]]:
@@ -52,15 +56,17 @@ def index_names(conn: sqlite3.Connection) -> set[str]:
 # --------------------------------------------------------------------------- migrations
 
 
-def seed_version(conn: sqlite3.Connection, version: int, result: dict[str, Any]) -> None:
+def seed_version(conn: sqlite3.Connection, version: int, result: RunResult) -> None:
     """Rows as a fitglute of that schema version would have written them."""
     if version >= 1:
         cols = {k: v for k, v in columns_of(result).items() if k not in ("sensor", "quality")}
-        cols.update(result_json=json.dumps(result), imported_at="2026-01-01T00:00:00Z", source_path="/old/run.fit")
+        cols.update(
+            result_json=json.dumps(result.to_json()), imported_at="2026-01-01T00:00:00Z", source_path="/old/run.fit"
+        )
         conn.execute(
             f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", tuple(cols.values())
         )
-        conn.execute("INSERT INTO findings VALUES (?, 'gct-balance-bias', 'left', 0.5)", (result["sha256"],))
+        conn.execute("INSERT INTO findings VALUES (?, 'gct-balance-bias', 'left', 0.5)", (result.sha256,))
         conn.execute(
             "INSERT INTO injuries (date, site, side, note, created) VALUES "
             "('2025-12-01', 'calf', 'right', 'old', '2025-12-02T00:00:00Z')"
@@ -71,7 +77,7 @@ def seed_version(conn: sqlite3.Connection, version: int, result: dict[str, Any])
 
 
 @pytest.mark.parametrize("version", range(migrations.LATEST))
-def test_migrates_from_every_earlier_version(tmp_path: Path, version: int, result: dict[str, Any]) -> None:
+def test_migrates_from_every_earlier_version(tmp_path: Path, version: int, result: RunResult) -> None:
     old = tmp_path / f"v{version}.sqlite"
     conn = sqlite3.connect(old, isolation_level=None)
     migrations.migrate(conn, target=version)
@@ -83,12 +89,12 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, version: int, resul
         assert store.schema_version() == migrations.LATEST
         migrated_tables, migrated_indexes = table_columns(store.conn), index_names(store.conn)
         if version >= 1:
-            run = store.get_run(result["sha256"])
-            assert run is not None and run["source_path"] == "/old/run.fit"
+            run = store.get_run(result.sha256)
+            assert run is not None and run.source_path == "/old/run.fit"
             row = store.conn.execute("SELECT sensor, quality FROM runs").fetchone()
             assert row[0] == "chest: garmin hrm_pro_plus"  # backfilled from the stored JSON (v3)
             assert row[1] == pytest.approx(columns_of(result)["quality"])
-            assert store.findings_for([result["sha256"]])[result["sha256"]][0]["rule"] == "gct-balance-bias"
+            assert store.findings_for([result.sha256])[result.sha256][0]["rule"] == "gct-balance-bias"
             assert [i.site for i in store.injuries()] == ["calf"]
         if version >= 2:
             assert store.get_exporter_state("strava", "123") == {"posted": True}
@@ -140,26 +146,26 @@ def home_db(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- runs and state
 
 
-def test_add_run_is_idempotent_and_marks_rejudge(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_add_run_is_idempotent_and_marks_rejudge(tmp_path: Path, result: RunResult) -> None:
     with Store(tmp_path / "h.sqlite") as store:
         assert store.add_run(result, source_path="/x/run.fit", strava_activity_id=42)
         assert not store.add_run(result, source_path="/y/copy.fit")
         assert store.run_count() == 1
-        assert store.known(result["sha256"]) == "run"
-        assert store.run_by_strava_id(42)["sha256"] == result["sha256"]
-        stored = store.findings_for([result["sha256"]])[result["sha256"]]
-        assert len(stored) == len(result["findings"])
+        assert store.known(result.sha256) == "run"
+        assert store.run_by_strava_id(42).sha256 == result.sha256
+        stored = store.findings_for([result.sha256])[result.sha256]
+        assert len(stored) == len(result.findings)
         assert store.pending_rejudge() == columns_of(result)["start_time"]
         store.clear_rejudge(store.pending_rejudge())
         assert store.pending_rejudge() is None
 
 
-def test_link_strava_only_fills_a_missing_id(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_link_strava_only_fills_a_missing_id(tmp_path: Path, result: RunResult) -> None:
     with Store(tmp_path / "h.sqlite") as store:
         store.add_run(result)
-        assert store.link_strava(result["sha256"], 7)
-        assert not store.link_strava(result["sha256"], 8)
-        assert store.get_run(result["sha256"])["strava_activity_id"] == 7
+        assert store.link_strava(result.sha256, 7)
+        assert not store.link_strava(result.sha256, 8)
+        assert store.get_run(result.sha256).strava_activity_id == 7
 
 
 def test_ignored_files_are_known(tmp_path: Path) -> None:
@@ -195,7 +201,7 @@ def test_injuries_add_list_remove(tmp_path: Path) -> None:
             store.add_injury(date(2026, 1, 1), "elbow", "left")
 
 
-def test_transaction_rolls_back_on_interrupt(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_transaction_rolls_back_on_interrupt(tmp_path: Path, result: RunResult) -> None:
     with Store(tmp_path / "h.sqlite") as store:
         with pytest.raises(KeyboardInterrupt), store.transaction() as conn:
             conn.execute("INSERT INTO sync_state VALUES ('k', 'v', 'now')")
@@ -214,7 +220,7 @@ def test_readers_never_create_a_database(home_db: Path) -> None:
     assert not home_db.exists()
 
 
-def test_history_snapshot_is_plain_sorted_data(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_history_snapshot_is_plain_sorted_data(tmp_path: Path, result: RunResult) -> None:
     import pickle
 
     db = tmp_path / "h.sqlite"
@@ -232,7 +238,7 @@ def test_history_snapshot_is_plain_sorted_data(tmp_path: Path, result: dict[str,
     assert summary_from_row(columns_of(variant(result, 1))) == history.runs[0]
 
 
-def test_history_lists_the_newest_of_3000_runs(tmp_path: Path, result: dict[str, Any]) -> None:
+def test_history_lists_the_newest_of_3000_runs(tmp_path: Path, result: RunResult) -> None:
     """Functional only: its speed is measured by benchmarks/bench_history.py, not here."""
     from typer.testing import CliRunner
 

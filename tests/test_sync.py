@@ -21,13 +21,17 @@ from pathlib import Path
 import pytest
 from fake_strava import FakeStrava, fake_strava_fixture, next_quarter
 from filelock import FileLock
+from fitglute_devkit.synth import Scenario, Truth, write_run
 from typer.testing import CliRunner
 
-from fitglute import config, note, strava
+from fitglute import config, strava
 from fitglute import sync as s
 from fitglute.cli import app
-from fitglute.store import Store
-from fitglute.synth import Scenario, Truth, write_run
+from fitglute.exporters import note_merge, note_text
+from fitglute.exporters import strava as strava_note
+from fitglute.history.store import Store
+from fitglute.model.exitcodes import ExitCode
+from fitglute.sources import configured
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 GARMIN_ID = 14234567890
@@ -140,7 +144,7 @@ def add(fake: FakeStrava, gen: Gen, activity_id: int, *, offset_s: float = 20, *
 
 
 def sources(*gens_or_paths) -> None:
-    s.save_sources([str(g.path.parent if isinstance(g, Gen) else g) for g in gens_or_paths])
+    configured.save_sources([str(g.path.parent if isinstance(g, Gen) else g) for g in gens_or_paths])
 
 
 def sync(now: datetime | None = None, **kw) -> s.SyncReport:
@@ -161,8 +165,8 @@ def puts(fake: FakeStrava, activity_id: int | None = None) -> list:
 
 def count_blocks(text: str | None) -> int:
     lines = (text or "").splitlines()
-    assert lines.count(note.START_MARKER) == lines.count(note.END_MARKER)
-    return lines.count(note.START_MARKER)
+    assert lines.count(note_text.START_MARKER) == lines.count(note_text.END_MARKER)
+    return lines.count(note_text.START_MARKER)
 
 
 def set_config(text: str) -> None:
@@ -193,18 +197,18 @@ def test_first_sync_posts_one_block_per_run_and_second_sync_makes_no_put(two: Fa
     assert [len(puts(two, i)) for i in (A, B)] == [1, 1]
 
     text_a, text_b = desc(two, A), desc(two, B)
-    assert text_a.startswith("Felt good, windy.\n\n" + note.START_MARKER + "\n")
-    block = note.extract_note(text_a)
+    assert text_a.startswith("Felt good, windy.\n\n" + note_text.START_MARKER + "\n")
+    block = note_merge.extract_note(text_a)
     assert text_a == "Felt good, windy.\n\n" + block  # the block is all that was added
-    assert text_b == note.extract_note(text_b)  # empty description: the block alone
+    assert text_b == note_merge.extract_note(text_b)  # empty description: the block alone
     for text in (text_a, text_b):
         lines = text.splitlines()
-        assert count_blocks(text) == 1 and lines[-1] == note.END_MARKER
-        inside = lines[lines.index(note.START_MARKER) + 1 : -1]
-        assert inside[0].startswith("GCT ") and "L/R balance" in inside[0] and note.DISCLAIMER in inside
+        assert count_blocks(text) == 1 and lines[-1] == note_text.END_MARKER
+        inside = lines[lines.index(note_text.START_MARKER) + 1 : -1]
+        assert inside[0].startswith("GCT ") and "L/R balance" in inside[0] and note_text.DISCLAIMER in inside
     with Store() as store:  # the FIT files were analysed into history and linked to their activities
-        assert Path(store.run_by_strava_id(A)["source_path"]) == runs["a"].path
-        assert Path(store.run_by_strava_id(B)["source_path"]) == runs["b"].path
+        assert Path(store.run_by_strava_id(A).source_path) == runs["a"].path
+        assert Path(store.run_by_strava_id(B).source_path) == runs["b"].path
 
     before = len(two.calls())
     again = sync()
@@ -220,7 +224,7 @@ def test_first_sync_posts_one_block_per_run_and_second_sync_makes_no_put(two: Fa
 
 def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
     assert statuses(sync()) == {A: "posted", B: "posted"}
-    block = note.extract_note(desc(two, A))
+    block = note_merge.extract_note(desc(two, A))
     before = "Tempo 🏃‍♀️ — «Regen», naïve ✓\r\nSplits 4'55\"/km\t \r\n\r\n"
     after = "\r\n\r\nP.S. 日本語のメモ  \t\r\n\r\n   trailing spaces   "
     two.activities[A]["description"] = before + block + after
@@ -231,7 +235,7 @@ def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
     set_config('[strava]\nnote_detail = "full"\n')  # a different block: now it must be rewritten
     assert statuses(sync())[A] == "posted" and len(puts(two, A)) == 2
     new = desc(two, A)
-    new_block = note.extract_note(new)
+    new_block = note_merge.extract_note(new)
     assert new_block != block and new == before + new_block + after
     assert new.encode() == before.encode() + new_block.encode() + after.encode()
 
@@ -239,7 +243,7 @@ def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
 def test_block_edited_by_hand_is_replaced_in_place(two: FakeStrava):
     sync()
     original = desc(two, A)
-    block = note.extract_note(original)
+    block = note_merge.extract_note(original)
     lines = block.splitlines()
     lines[1] = "GCT 999 ms (edited by me)"
     lines.insert(-1, "my own line inside the block")
@@ -273,15 +277,15 @@ def test_429_mid_sync_defers_saves_state_and_the_next_run_resumes(two: FakeStrav
     two.fail_next(429, method="GET", path=rf"/activities/{B}$")  # the second activity's GET
     started = datetime.now(UTC)
     report = sync()
-    assert statuses(report) == {A: "posted"} and report.exit_code == s.EXIT_DEFERRED
+    assert statuses(report) == {A: "posted"} and report.exit_code == ExitCode.DEFERRED
     assert report.deferred_until in (next_quarter(started), next_quarter(datetime.now(UTC)))
     with Store() as store:
-        assert datetime.fromisoformat(store.get_sync(s.NOT_BEFORE_KEY)) == report.deferred_until
-        assert json.loads(store.get_sync(s.PENDING_KEY)) == [B]
+        assert datetime.fromisoformat(store.get_sync(strava_note.NOT_BEFORE_KEY)) == report.deferred_until
+        assert json.loads(store.get_sync(strava_note.PENDING_KEY)) == [B]
 
     seen = len(two.calls())
     early = sync()  # before "not before": deferred without a single request
-    assert early.exit_code == s.EXIT_DEFERRED and early.outcomes == [] and len(two.calls()) == seen
+    assert early.exit_code == ExitCode.DEFERRED and early.outcomes == [] and len(two.calls()) == seen
     assert early.deferred_until == report.deferred_until
 
     two.set_rate(usage=(0, 0), read_usage=(0, 0))  # the 15-minute window has reset
@@ -296,7 +300,7 @@ def test_429_mid_sync_defers_saves_state_and_the_next_run_resumes(two: FakeStrav
     assert [len(puts(two, i)) for i in (A, B)] == [1, 1]
     assert count_blocks(desc(two, A)) == 1 and count_blocks(desc(two, B)) == 1
     with Store() as store:
-        assert store.get_sync(s.NOT_BEFORE_KEY) is None and store.get_sync(s.PENDING_KEY) is None
+        assert store.get_sync(strava_note.NOT_BEFORE_KEY) is None and store.get_sync(strava_note.PENDING_KEY) is None
 
 
 def test_429_on_a_put_keeps_work_beyond_the_since_window_pending(fake: FakeStrava, runs):
@@ -308,7 +312,7 @@ def test_429_on_a_put_keeps_work_beyond_the_since_window_pending(fake: FakeStrav
     report = sync(since="30d")
     assert report.exit_code == 3 and report.outcomes == [] and desc(fake, OLD) is None
     with Store() as store:
-        assert json.loads(store.get_sync(s.PENDING_KEY)) == [A, OLD]
+        assert json.loads(store.get_sync(strava_note.PENDING_KEY)) == [A, OLD]
 
     fake.set_rate(usage=(0, 0), read_usage=(0, 0))
     resume = report.deferred_until + timedelta(seconds=1)
@@ -316,13 +320,13 @@ def test_429_on_a_put_keeps_work_beyond_the_since_window_pending(fake: FakeStrav
     assert statuses(preview) == {A: "would-post", OLD: "would-post"} and len(puts(fake)) == 1
     assert sync(now=resume, no_post=True).exit_code == 0
     with Store() as store:
-        assert json.loads(store.get_sync(s.PENDING_KEY)) == [A, OLD]
+        assert json.loads(store.get_sync(strava_note.PENDING_KEY)) == [A, OLD]
 
     done = sync(now=resume)  # default --since 14d: the old activity comes from the pending list
     assert statuses(done) == {A: "posted", OLD: "posted"} and done.exit_code == 0
     assert count_blocks(desc(fake, OLD)) == 1 and len(puts(fake, OLD)) == 2  # the 429 + the real one
     with Store() as store:
-        assert store.get_sync(s.PENDING_KEY) is None
+        assert store.get_sync(strava_note.PENDING_KEY) is None
 
 
 # ------------------------------------------------------------------------------ network faults
@@ -368,7 +372,7 @@ def test_strava_refusing_one_activity_does_not_stop_the_others(two: FakeStrava, 
     why = "HTTP 400" if status == 400 else "Strava has nothing at /activities/101"
     assert report.deferred_until is None and why in report.outcomes[0].detail
     with Store() as store:
-        assert store.get_sync(s.PENDING_KEY) is None  # not retried forever ahead of newer runs
+        assert store.get_sync(strava_note.PENDING_KEY) is None  # not retried forever ahead of newer runs
     assert statuses(sync()) == {A: "posted", B: "unchanged"}  # still in the window: done next time
 
 
@@ -441,8 +445,8 @@ def test_dry_run_prints_the_block_and_writes_nothing(two: FakeStrava):
     result = cli("sync", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would-post" in result.stdout
-    assert note.START_MARKER in result.stdout and note.END_MARKER in result.stdout
-    assert "GCT " in result.stdout and note.DISCLAIMER in result.stdout
+    assert note_text.START_MARKER in result.stdout and note_text.END_MARKER in result.stdout
+    assert "GCT " in result.stdout and note_text.DISCLAIMER in result.stdout
     assert puts(two) == [] and desc(two, A) == "Felt good, windy." and desc(two, B) is None
 
 
@@ -524,7 +528,7 @@ def test_bulk_export_activity_id_links_the_file(fake: FakeStrava, runs, tmp_path
     sources(plain / "copy.fit.gz")
     assert statuses(sync()) == {EXPORT_ID: "no-fit"}
 
-    s.save_sources([str(plain), str(runs["export"].path.parents[1])])  # the export folder itself
+    configured.save_sources([str(plain), str(runs["export"].path.parents[1])])  # the export folder itself
     report = sync()
     (outcome,) = report.outcomes
     assert (outcome.status, outcome.detail) == ("posted", "linked") and report.exit_code == 0
@@ -549,7 +553,7 @@ def test_garmin_id_in_external_id_matches_the_file_name(fake: FakeStrava, runs):
     (outcome,) = sync().outcomes
     assert (outcome.status, outcome.detail) == ("posted", "garmin id")
     with Store() as store:
-        assert Path(store.run_by_strava_id(GARMIN_ID)["source_path"]) == runs["garmin"].path
+        assert Path(store.run_by_strava_id(GARMIN_ID).source_path) == runs["garmin"].path
 
 
 def test_start_time_match_needs_plausible_duration(fake: FakeStrava, runs):

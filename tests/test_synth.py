@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("fit_tool")
 fitparse = pytest.importorskip("fitparse")
 
-from fitglute.synth import (  # noqa: E402
+from fitglute_devkit.synth import (  # noqa: E402
     DROPOUT_S,
     PAUSE_S,
     RUNSCRIBE_APP_ID,
@@ -172,7 +172,7 @@ def test_same_seed_same_bytes():
 
 def test_bundled_demo_is_small_and_matches_its_scenario():
     fitfast = pytest.importorskip("fitfast")
-    from fitglute.data.make_demo import DEMO_PATH, DEMO_SCENARIO
+    from fitglute_devkit.make_demo import DEMO_PATH, DEMO_SCENARIO
 
     assert DEMO_PATH.stat().st_size < 150 * 1024
     _, truth = write_run(None, DEMO_SCENARIO)

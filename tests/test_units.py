@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import CorpusEntry
 
-from fitglute import fit
+from fitglute import decode as fit
 
 FIT_EPOCH_UNIX = 631065600  # 1989-12-31T00:00:00Z
 RECORD = 20

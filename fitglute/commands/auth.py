@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from fitglute.model.exitcodes import ExitCode
+
 if TYPE_CHECKING:
     from fitglute.strava import StravaSettings, StravaTokens
 
@@ -29,8 +31,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-EXIT_USAGE = 2
-EXIT_AUTH = 4
+EXIT_USAGE = ExitCode.USAGE
+EXIT_AUTH = ExitCode.AUTH
 CALLBACK_PATH = "/callback"
 # --no-browser: nothing listens here, the browser shows an error page and the runner copies its address.
 PASTE_REDIRECT_URI = "http://127.0.0.1/callback"
@@ -55,7 +57,7 @@ def _cli_errors() -> Iterator[None]:
     except StravaError as err:
         _fail(str(err), EXIT_AUTH)
     except KeyboardInterrupt:
-        _fail("interrupted.", 130)
+        _fail("interrupted.", ExitCode.INTERRUPTED)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -81,15 +83,9 @@ def strava_login(
 
         settings, save_credentials = _app_settings(client_id)
         state = secrets.token_urlsafe(16)
-        answer = (
-            _paste_flow(settings, state, force)
-            if no_browser
-            else _browser_flow(settings, state, force, timeout)
-        )
+        answer = _paste_flow(settings, state, force) if no_browser else _browser_flow(settings, state, force, timeout)
         code, scope = _check_answer(answer, state)
-        tokens = strava.exchange_code(
-            code, scope, settings=settings, save_app_credentials=save_credentials
-        )
+        tokens = strava.exchange_code(code, scope, settings=settings, save_app_credentials=save_credentials)
         typer.echo(_connected_message(tokens))
 
 
@@ -154,9 +150,7 @@ def _browser_flow(settings: StravaSettings, state: str, force: bool, timeout: in
     return answer
 
 
-def _wait_for_redirect(
-    state: str, timeout: float, on_ready: Callable[[str], None]
-) -> dict[str, str] | None:
+def _wait_for_redirect(state: str, timeout: float, on_ready: Callable[[str], None]) -> dict[str, str] | None:
     """Serve ``http://127.0.0.1:<free port>/callback`` until a request with our state arrives.
 
     Bound to loopback only (never the LAN). Requests with another state (a stale tab, a forged
@@ -174,8 +168,10 @@ def _wait_for_redirect(
             if parts.path != CALLBACK_PATH or not ({"code", "error"} & params.keys()):
                 self._reply(404, "Not found.")
             elif not secrets.compare_digest(params.get("state", ""), state):
-                self._reply(400, "This answer does not belong to the sign-in fitglute started. "
-                                 "Run `fitglute auth strava` again.")
+                self._reply(
+                    400,
+                    "This answer does not belong to the sign-in fitglute started. Run `fitglute auth strava` again.",
+                )
             else:
                 answer.update(params)
                 if "code" in params:

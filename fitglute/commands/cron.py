@@ -10,8 +10,9 @@ app = typer.Typer(help="Schedule `fitglute sync --quiet` with cron (one entry, r
 @app.command("install")
 def install(every: str = typer.Option("1h", "--every", help="How often: 15m, 30m, 1h, 6h, 1d.")) -> None:
     """Install or replace the cron entry; prints the line when no crontab is available."""
-    from fitglute import config, cron
+    from fitglute import config
     from fitglute.cli import fail
+    from fitglute.sync import cron
 
     try:
         installed, line = cron.install(every)
@@ -19,7 +20,7 @@ def install(every: str = typer.Option("1h", "--every", help="How often: 15m, 30m
         raise fail(str(exc)) from None
     if installed:
         typer.echo(f"installed: {line}")
-        typer.echo(f"log: {config.state_dir() / 'sync.log'} (rotated)")
+        typer.echo(f"log: {config.sync_log_path()} (rotated)")
     else:
         typer.echo("no crontab program here; add this line to your scheduler:")
         typer.echo(line)
@@ -28,7 +29,7 @@ def install(every: str = typer.Option("1h", "--every", help="How often: 15m, 30m
 @app.command("show")
 def show() -> None:
     """Show the installed entry, if any."""
-    from fitglute import cron
+    from fitglute.sync import cron
 
     entries = cron.show()
     if not entries:
@@ -40,7 +41,7 @@ def show() -> None:
 @app.command("remove")
 def remove() -> None:
     """Remove the entry."""
-    from fitglute import cron
+    from fitglute.sync import cron
 
     n = cron.remove()
     typer.echo("removed the fitglute cron entry" if n else "no fitglute cron entry to remove")

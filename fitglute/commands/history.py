@@ -12,7 +12,7 @@ import typer
 from fitglute.commands.imports import DB_HELP
 
 if TYPE_CHECKING:
-    from fitglute.store import Store
+    from fitglute.history.store import Store
 
 METRIC_KEYS = {
     "gct_ms": "gct_ms",
@@ -29,10 +29,10 @@ def open_existing(db: str | None, *, write: bool = False) -> Store | None:
 
     Opened read-only unless ``write``; a database of an older schema is migrated once.
     """
-    from fitglute.history import default_db_path
-    from fitglute.store import Store, StoreError
+    from fitglute import config
+    from fitglute.history.store import Store, StoreError
 
-    path = Path(db) if db else default_db_path()
+    path = Path(db) if db else config.db_path()
     if not path.is_file():
         return None
     if write:
@@ -50,7 +50,7 @@ def history(
 ) -> None:
     """Recent runs: date, distance, key metrics and top findings (newest first)."""
     from fitglute.cli import fail
-    from fitglute.store import StoreError
+    from fitglute.history.store import StoreError
 
     try:
         store = open_existing(db)
@@ -96,7 +96,7 @@ def render_history(runs: list[dict[str, Any]], total: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from fitglute.report import fmt_duration, fmt_value
+    from fitglute.report.format import fmt_duration, fmt_value, local_day
 
     table = Table(title=f"fitglute · history ({len(runs)} of {total} runs)", title_justify="left")
     for col, just in (
@@ -124,13 +124,6 @@ def render_history(runs: list[dict[str, Any]], total: int) -> None:
     Console().print(table)
 
 
-def local_day(iso: str) -> str:
-    """Start time in the runner's local time zone, compact enough for a table row."""
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def findings_text(findings: list[dict[str, Any]], top: int = 2) -> str:
     """The top findings as ``rule L/R``; the count of the others."""
     short = {"left": " L", "right": " R"}
@@ -149,8 +142,9 @@ def trends(
 ) -> None:
     """A metric over the weeks: your runs, your baseline band, injuries and load spikes marked."""
     from fitglute.cli import fail
-    from fitglute.plots import METRICS, legend_line, render_trend, trend_data
-    from fitglute.store import StoreError
+    from fitglute.history.store import StoreError
+    from fitglute.history.trends import METRICS, trend_data
+    from fitglute.report.trends import legend_line, render_trend
 
     if metric not in METRICS:
         raise fail(f"unknown --metric {metric!r} (one of: {', '.join(METRICS)})")

@@ -22,9 +22,10 @@ def import_(
     quiet: bool = typer.Option(False, "--quiet", help="No progress; only problems and the summary."),
 ) -> None:
     """Import runs into the history: idempotent (by content hash), parallel, resumable."""
-    from fitglute.cli import EXIT_SOME_FAILED, fail
-    from fitglute.importer import import_paths
-    from fitglute.store import StoreError
+    from fitglute.cli import fail
+    from fitglute.history.importer import import_paths
+    from fitglute.history.store import StoreError
+    from fitglute.model.exitcodes import ExitCode
 
     if not paths:
         raise fail("give FIT files, folders or a Strava export folder to import (see fitglute import --help)")
@@ -46,9 +47,9 @@ def import_(
         typer.echo(summary(report))
     if report.interrupted:
         typer.echo("fitglute: interrupted — run the same command again to finish", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(ExitCode.INTERRUPTED)
     if report.failed or report.missing:
-        raise typer.Exit(EXIT_SOME_FAILED)
+        raise typer.Exit(ExitCode.SOME_FAILED)
 
 
 def summary(report: Any) -> str:

@@ -10,7 +10,7 @@ import typer
 from fitglute.commands.imports import DB_HELP
 
 if TYPE_CHECKING:
-    from fitglute.history import Injury
+    from fitglute.model.history import Injury
 
 app = typer.Typer(
     help="The injury log: where it hurt before — the most consistent predictor of the next injury.",
@@ -30,14 +30,15 @@ def add(
     from datetime import date
 
     from fitglute.cli import fail
-    from fitglute.history import validate_injury
-    from fitglute.importer import rejudge
-    from fitglute.store import Store, StoreError
+    from fitglute.history.injuries import validate_injury
+    from fitglute.history.rejudge import rejudge
+    from fitglute.history.store import Store, StoreError
+    from fitglute.model.errors import InputError
 
     try:
         when, site_v, side_v, text = validate_injury(side, site, day, note, date.today())
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    except InputError as exc:
+        raise fail(exc.shown_as(f"--{exc.field}")) from None
     try:
         with Store(db) as store:
             injury = store.add_injury(when, site_v, side_v, text)
@@ -86,8 +87,8 @@ def remove(
     """Remove an injury from the log; runs after its date are judged again without it."""
     from fitglute.cli import fail
     from fitglute.commands.history import open_existing
-    from fitglute.importer import rejudge
-    from fitglute.store import StoreError
+    from fitglute.history.rejudge import rejudge
+    from fitglute.history.store import StoreError
 
     try:
         store = open_existing(db, write=True)

@@ -15,10 +15,10 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
     from rich.console import Console
     from rich.table import Table
 
-    from fitglute.rules import registry
-    from fitglute.rules.config import resolve, rule_overrides
+    from fitglute.plugins import rules as registered
+    from fitglute.rules.thresholds import resolve, rule_overrides
 
-    rules = registry()
+    rules = registered()
     values = resolve(rules, rule_overrides())
     if as_json:
         import json
@@ -40,10 +40,10 @@ def show(rule_id: str = typer.Argument(..., help="Rule id, e.g. gct-balance-bias
     from rich.console import Console
 
     from fitglute.cli import fail
-    from fitglute.rules import registry
-    from fitglute.rules.config import resolve, rule_overrides
+    from fitglute.plugins import rules as registered
+    from fitglute.rules.thresholds import resolve, rule_overrides
 
-    rules = registry()
+    rules = registered()
     if rule_id not in rules:
         raise fail(f"unknown rule {rule_id!r} (known: {', '.join(sorted(rules))})")
     r = rules[rule_id]

@@ -23,7 +23,9 @@ def sync(
     from filelock import FileLock, Timeout
 
     from fitglute import sync as s
-    from fitglute.store import StoreError
+    from fitglute.history.store import StoreError
+    from fitglute.model.errors import InputError
+    from fitglute.model.exitcodes import ExitCode
 
     log_path = s.setup_log()
     try:
@@ -32,21 +34,26 @@ def sync(
     except Timeout:
         if not quiet:
             typer.echo("fitglute: another fitglute sync is running; this one exits", err=True)
-        s.log.info("another sync holds the lock; exiting")
-        raise typer.Exit(s.EXIT_DEFERRED) from None
+        s.engine.log.info("another sync holds the lock; exiting")
+        raise typer.Exit(ExitCode.DEFERRED) from None
     try:
         try:
             report = s.run_sync(s.SyncOptions(since=since, dry_run=dry_run, no_post=no_post, force=force, db=db))
+        except InputError as exc:
+            typer.echo(f"fitglute: {exc.shown_as('--' + exc.field)}", err=True)
+            raise typer.Exit(ExitCode.USAGE) from None
         except (s.SyncError, StoreError) as exc:
             typer.echo(f"fitglute: {exc}", err=True)
-            s.log.warning("%s", exc)
-            raise typer.Exit(2) from None
+            s.engine.log.warning("%s", exc)
+            raise typer.Exit(ExitCode.USAGE) from None
     finally:
         lock.release()
     for line in report.problems():
         typer.echo(f"fitglute: {line}", err=True)
-        s.log.warning(line)
-    s.log.info("sync done: %s", ", ".join(f"{o.activity_id}={o.status}" for o in report.outcomes) or "nothing to do")
+        s.engine.log.warning(line)
+    s.engine.log.info(
+        "sync done: %s", ", ".join(f"{o.activity_id}={o.status}" for o in report.outcomes) or "nothing to do"
+    )
     if not quiet:
         show(report, dry_run, log_path)
     raise typer.Exit(report.exit_code)
@@ -81,7 +88,7 @@ def sources_add(paths: list[str] = typer.Argument(..., help="Folders or files.")
     """Remember folders to search for FIT files."""
     from pathlib import Path
 
-    from fitglute import sync as s
+    from fitglute.sources import configured as s
 
     current = s.load_sources()
     for p in paths:
@@ -98,7 +105,7 @@ def sources_add(paths: list[str] = typer.Argument(..., help="Folders or files.")
 @sources_app.command("list")
 def sources_list() -> None:
     """Show the source folders."""
-    from fitglute import sync as s
+    from fitglute.sources import configured as s
 
     for p in s.load_sources():
         typer.echo(p)
@@ -109,7 +116,7 @@ def sources_remove(paths: list[str] = typer.Argument(...)) -> None:
     """Forget source folders."""
     from pathlib import Path
 
-    from fitglute import sync as s
+    from fitglute.sources import configured as s
 
     drop = {str(Path(p).expanduser().resolve()) for p in paths} | set(paths)
     s.save_sources([p for p in s.load_sources() if p not in drop])

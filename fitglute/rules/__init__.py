@@ -1,34 +1,69 @@
-"""Rules: evidence-graded hypotheses from a run's metrics (and, later, the runner's history)."""
+"""Rules: evidence-graded hypotheses from a run's metrics, the runner's history and injury log.
+
+:func:`evaluate` judges one run with a set of rules (the built-ins and every plugin's, as
+:func:`fitglute.plugins.rules` collects them) after the user's threshold overrides.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from fitglute.rules.engine import Finding, NotAssessed, Rule, RuleContext, registry
+from fitglute.model.finding import Finding, NotAssessed
+from fitglute.rules.engine import STAGE_COMPOSITE, STAGE_HISTORY, STAGE_RUN, Rule, RuleContext, judge
+from fitglute.rules.thresholds import disabled, resolve, rule_overrides
+
+__all__ = [
+    "STAGE_COMPOSITE",
+    "STAGE_HISTORY",
+    "STAGE_RUN",
+    "Finding",
+    "NotAssessed",
+    "Rule",
+    "RuleContext",
+    "RuleSet",
+    "evaluate",
+    "ruleset",
+]
 
 
-def evaluate(
-    run: Any, metrics: Any, history: Any = None, config: dict | None = None
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Run every enabled rule in stage order → (findings as JSON dicts, {rule: not-assessed reason})."""
-    from fitglute.rules.config import disabled, resolve, rule_overrides
+@dataclass
+class RuleSet:
+    """The enabled rules with their thresholds after the user's overrides, ready to judge runs."""
 
-    rules = registry()
+    rules: list[Rule]
+    thresholds: dict[str, dict[str, float]]
+    groups: dict[str, str | None]
+
+    def judge(
+        self,
+        ctx: RuleContext,
+        *,
+        only: Callable[[Rule], bool] | None = None,
+        order: Callable[[Rule], Any] | None = None,
+    ) -> dict[str, str]:
+        """Judge ``ctx`` with the rules (those ``only`` keeps) → {rule id: not-assessed reason}.
+
+        Findings accumulate in ``ctx.findings``, most confident first.
+        """
+        ctx.groups = self.groups
+        chosen = [r for r in self.rules if only is None or only(r)]
+        if order is not None:
+            chosen.sort(key=order)
+        return judge(chosen, ctx, self.thresholds)
+
+
+def ruleset(rules: Mapping[str, Rule], config: dict[str, Any] | None = None) -> RuleSet:
+    """The enabled ``rules`` and their thresholds; every override in the config is validated
+    against all of ``rules``, so a typo is an error even for a rule that is not run."""
     overrides = rule_overrides(config)
-    thresholds = resolve(rules, overrides)
+    thresholds = resolve(dict(rules), overrides)
     off = disabled(overrides)
-    ctx = RuleContext(run=run, metrics=metrics, history=history)
-    not_assessed: dict[str, str] = {}
-    for rule in sorted(rules.values(), key=lambda r: r.stage):
-        if rule.id in off:
-            continue
-        out = rule.check(ctx, thresholds[rule.id])
-        if isinstance(out, NotAssessed):
-            not_assessed[rule.id] = out.reason
-        else:
-            ctx.findings.extend(out)
-    ordered = sorted(ctx.findings, key=lambda f: -f.confidence)
-    return [f.to_json() for f in ordered], not_assessed
+    groups = {r.id: r.signal_group for r in rules.values()}
+    return RuleSet([r for r in rules.values() if r.id not in off], thresholds, groups)
 
 
-__all__ = ["Finding", "NotAssessed", "Rule", "RuleContext", "evaluate", "registry"]
+def evaluate(rules: Mapping[str, Rule], ctx: RuleContext, config: dict[str, Any] | None = None) -> dict[str, str]:
+    """Judge one run with every enabled rule → {rule id: not-assessed reason} (findings in ``ctx``)."""
+    return ruleset(rules, config).judge(ctx)

@@ -2,55 +2,29 @@
 
 from __future__ import annotations
 
-from fitglute.rules.engine import (
-    GRADE_WEIGHT,
-    Evidence,
-    Finding,
-    NotAssessed,
-    Rule,
-    RuleContext,
-    Threshold,
-    confidence_word,
-)
-
-# Signals grouped by what they measure: findings in one group are the same evidence seen twice
-# (chest balance and RunScribe contact time are both contact asymmetry; GCT drift and a Stryd
-# leg-stiffness drop are both within-run fatigue), so a group counts once, with its strongest
-# finding. Plugin rules with a known prefix join a group; other plugin rules are their own group.
-SIGNAL_GROUPS = {
-    "gct-balance-bias": "contact asymmetry",
-    "runscribe-contact-asymmetry": "contact asymmetry",
-    "runscribe-braking-asymmetry": "braking asymmetry",
-    "fatigue-drift": "within-run fatigue",
-    "lss-drop": "within-run fatigue",
-    "form-power-ratio-rise": "within-run fatigue",
-    "persistent-side-bias": "persistent asymmetry",
-    "same-side-recurrence": "injury history",
-    "load-spike": "training load",
-}
-SIGNAL_PREFIXES = ("runscribe-", "stryd-", "lss-", "form-power")
-NOT_SIGNALS = {"gct-source-disagreement"}  # a data-quality note, not a body signal
+from fitglute.rules.confidence import GRADE_WEIGHT, confidence_word
+from fitglute.rules.engine import STAGE_COMPOSITE, Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
 
 
-def signal_group(f: Finding) -> str | None:
-    if f.rule in NOT_SIGNALS:
-        return None
-    if f.rule in SIGNAL_GROUPS:
-        return SIGNAL_GROUPS[f.rule]
-    return f.rule if f.rule.startswith(SIGNAL_PREFIXES) else None
+def signal_group(ctx: RuleContext, f: Finding) -> str | None:
+    """What ``f`` is evidence of, as its rule declares (None: not a body signal)."""
+    return ctx.groups.get(f.rule)
 
 
-def strongest_per_group(findings: list[Finding]) -> list[Finding]:
+def strongest_per_group(ctx: RuleContext, findings: list[Finding]) -> list[Finding]:
+    """Findings of one signal group are the same evidence seen twice (chest balance and RunScribe
+    contact time are both contact asymmetry; GCT drift and a Stryd leg-stiffness drop are both
+    within-run fatigue), so a group counts once, with its strongest finding."""
     best: dict[str, Finding] = {}
     for f in findings:
-        g = signal_group(f)
+        g = signal_group(ctx, f)
         if g is not None and (g not in best or f.confidence > best[g].confidence):
             best[g] = f
     return list(best.values())
 
 
 def check_overload(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
-    signals = [f for f in ctx.findings if signal_group(f) and f.confidence >= th["min_signal_confidence"]]
+    signals = [f for f in ctx.findings if signal_group(ctx, f) and f.confidence >= th["min_signal_confidence"]]
     if not signals:
         return []
     bilateral = [f for f in signals if f.side in ("both", "none")]
@@ -60,11 +34,11 @@ def check_overload(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | No
         if not sided:
             continue
         # a bilateral signal (fatigue drift, load spike) supports a side only beside a sided one
-        chosen = strongest_per_group(sided + bilateral)
+        chosen = strongest_per_group(ctx, sided + bilateral)
         if len(chosen) >= 2 and len(chosen) > len(support):
             best_side, support = side, chosen
-    if best_side is None and len(strongest_per_group(bilateral)) >= 2:
-        best_side, support = "both", strongest_per_group(bilateral)
+    if best_side is None and len(strongest_per_group(ctx, bilateral)) >= 2:
+        best_side, support = "both", strongest_per_group(ctx, bilateral)
     if best_side is None:
         return []
     miss = 1.0
@@ -113,7 +87,7 @@ OVERLOAD = Rule(
     },
     check=check_overload,
     summary="Fires only when ≥ 2 independent signals (bias, side-specific drift, history) point the same way.",
-    stage=2,
+    stage=STAGE_COMPOSITE,
 )
 
 RULES = (OVERLOAD,)

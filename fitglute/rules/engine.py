@@ -1,26 +1,12 @@
-"""The rules engine: a registry of rules, the Finding type and the confidence formula.
+"""The rules engine: what a rule is, and how a set of rules judges one run.
 
-A rule is a small declared object (id, title, evidence, needs, thresholds) plus a function
-``check(ctx, th) -> list[Finding] | NotAssessed``. Rules never print, never raise for missing
-data (they return :class:`NotAssessed` with a reason) and never hard-code a threshold: every
-number comes from ``th``, the rule's thresholds after the user's config overrides
-(:mod:`fitglute.rules.config`). Built-in rules and plugin rules live in the same registry.
-
-Confidence (0–1), the same for every rule::
-
-    confidence = evidence_weight × data_quality × strength
-
-* ``evidence_weight``: grade A 1.0, B 0.85, C 0.6 — how much the science behind the rule
-  supports reading this signal this way (reference/evidence.md);
-* ``data_quality``: clean running time (saturating at 30 min, square root below), the coverage
-  of the channels the rule uses, the sensor (chest/pod 1.0, footpod 0.9, watch 0.8) and the
-  run's conditions (treadmill/track ×0.6, intervals ×0.5, hilly ×0.8, partial file ×0.9);
-* ``strength``: how far past the rule's "notable" threshold the effect is (0.5 just past it,
-  1.0 at the "strong" threshold), times how much of that excess survives the run's own noise
-  (the 95 % interval from the block bootstrap): ``size × (0.5 + 0.5 × separation)``.
-
-A finding is reported only when the 95 % interval clears the notable threshold; the wording
-maps confidence to words: < 0.4 "possible", < 0.7 "likely", else "strong signal".
+A rule is a small declared object (id, title, evidence, needs, thresholds, stage, signal group)
+plus a function ``check(ctx, th) -> list[Finding] | NotAssessed``. Rules never print, never
+raise for missing data (they return :class:`NotAssessed` with a reason) and never hard-code a
+threshold: every number comes from ``th``, the rule's thresholds after the user's config
+overrides (:mod:`fitglute.rules.thresholds`). Built-in and plugin rules are registered through
+the same hook and judged by the same :func:`judge`; confidence is one formula for all
+(:mod:`fitglute.rules.confidence`).
 
 Rule-specific factors, each a threshold the user can see (``fitglute rules show ID``):
 ``gct-balance-bias`` × ``alone_weight`` 0.7 (a bias alone stays moderate: at most 0.85 × 0.7 ≈ 0.6,
@@ -32,52 +18,20 @@ channel group (GCT; VO and vertical ratio count as one; cadence and step length 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-GRADE_WEIGHT = {"A": 1.0, "B": 0.85, "C": 0.6}
-SENSOR_QUALITY = {"chest": 1.0, "pod": 1.0, "footpod": 0.9, "watch": 0.8, "none": 0.0}
-CONDITION_QUALITY = {"treadmill": 0.6, "track": 0.6, "intervals": 0.5, "hilly": 0.8, "partial": 0.9}
-FULL_QUALITY_S = 1800.0
-SIDES = ("left", "right", "both", "none")
+from fitglute.model.finding import SIDES, Finding, NotAssessed
+
+#: when a rule runs: on the run alone, with the runner's history, or on other rules' findings
+STAGE_RUN, STAGE_HISTORY, STAGE_COMPOSITE = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Evidence:
     grade: str  # "A" | "B" | "C"
     source: str
-
-
-@dataclass
-class Finding:
-    rule: str
-    title: str
-    side: str
-    confidence: float
-    evidence: str
-    evidence_source: str
-    message: str
-    action: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "title": self.title,
-            "side": self.side,
-            "confidence": round(self.confidence, 2),
-            "evidence": self.evidence,
-            "evidence_source": self.evidence_source,
-            "message": self.message,
-            "action": self.action,
-            "values": self.values,
-        }
-
-
-@dataclass
-class NotAssessed:
-    reason: str
 
 
 @dataclass
@@ -91,12 +45,19 @@ class Threshold:
 
 @dataclass
 class RuleContext:
-    """What a rule sees: the run, its clean-running metrics, history, and earlier findings."""
+    """What a rule sees: the run, its clean-running metrics, history, and earlier findings.
+
+    ``summary`` is the judged run as a :class:`~fitglute.model.history.RunSummary` (history-aware
+    rules read it; a re-judge has no decoded run, only the summary). ``groups`` maps every
+    rule id to its signal group, so the composite knows what each finding is evidence of.
+    """
 
     run: Any
     metrics: Any
     history: Any = None
+    summary: Any = None
     findings: list[Finding] = field(default_factory=list)
+    groups: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,7 +69,10 @@ class Rule:
     thresholds: dict[str, Threshold]
     check: Callable[[RuleContext, dict[str, float]], list[Finding] | NotAssessed]
     summary: str
-    stage: int = 0  # 0 single-run, 1 history, 2 composite (sees earlier findings)
+    stage: int = STAGE_RUN
+    #: what the finding is evidence of ("contact asymmetry", "within-run fatigue", …): findings of
+    #: one group are the same evidence seen twice and count once; None = not a body signal
+    signal_group: str | None = None
 
     def finding(
         self,
@@ -135,53 +99,19 @@ class Rule:
         )
 
 
-def data_quality(metrics: Any, channels: tuple[str, ...], sensor: str | None = None) -> float:
-    """0–1: enough clean minutes, channel coverage, sensor type and run conditions.
+def judge(
+    rules: Iterable[Rule], ctx: RuleContext, thresholds: Mapping[str, dict[str, float]]
+) -> dict[str, str]:
+    """Run ``rules`` in stage order on ``ctx`` (findings accumulate in ``ctx.findings``).
 
-    ``sensor`` names the source of the channels a rule uses when it is not the run's native
-    dynamics source (a Stryd or RunScribe plugin rule on a run without chest-strap dynamics).
+    Returns ``{rule id: not-assessed reason}``; the findings end up most confident first.
     """
-    clean = metrics.clean_running_s
-    q = min(1.0, clean / FULL_QUALITY_S) ** 0.5
-    cover = [metrics.channels[c].coverage for c in channels if c in metrics.channels]
-    if cover:
-        q *= min(1.0, min(cover))
-    q *= SENSOR_QUALITY.get(sensor or metrics.dynamics_source, 0.8)
-    for flag in metrics.flags:
-        q *= CONDITION_QUALITY.get(flag, 1.0)
-    return q
-
-
-def strength(effect: float, near_bound: float, notable: float, strong: float) -> float:
-    """0.5 just past ``notable``, 1.0 at ``strong``; shrunk by how much of it the CI keeps.
-
-    All arguments are magnitudes in the direction of the effect (e.g. points off 50 %).
-    """
-    excess = effect - notable
-    if excess <= 0 or near_bound <= notable:
-        return 0.0
-    size = min(1.0, 0.5 + 0.5 * excess / max(strong - notable, 1e-9))
-    separation = min(1.0, (near_bound - notable) / excess)
-    return size * (0.5 + 0.5 * separation)
-
-
-def confidence_word(confidence: float) -> str:
-    return "possible" if confidence < 0.4 else "likely" if confidence < 0.7 else "strong signal"
-
-
-_REGISTRY: dict[str, Rule] = {}
-
-
-def register(rule: Rule) -> Rule:
-    """Add a rule (built-in or plugin); ids are a public contract and must be unique."""
-    if rule.id in _REGISTRY and _REGISTRY[rule.id] is not rule:
-        raise ValueError(f"rule id {rule.id!r} is already registered")
-    _REGISTRY[rule.id] = rule
-    return rule
-
-
-def registry() -> dict[str, Rule]:
-    from fitglute.plugins import load_rules
-
-    load_rules()
-    return dict(_REGISTRY)
+    not_assessed: dict[str, str] = {}
+    for rule in sorted(rules, key=lambda r: r.stage):
+        out = rule.check(ctx, thresholds[rule.id])
+        if isinstance(out, NotAssessed):
+            not_assessed[rule.id] = out.reason
+        else:
+            ctx.findings.extend(out)
+    ctx.findings.sort(key=lambda f: -f.confidence)
+    return not_assessed

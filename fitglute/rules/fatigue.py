@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from fitglute.rules.common import MIN_CLEAN, too_little_data
-from fitglute.rules.engine import (
-    GRADE_WEIGHT,
-    Evidence,
-    Finding,
-    NotAssessed,
-    Rule,
-    RuleContext,
-    Threshold,
-    data_quality,
-    strength,
-)
+from fitglute.rules.confidence import GRADE_WEIGHT, data_quality, strength
+from fitglute.rules.engine import Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
 
 # channel -> (direction that signals fatigue, notable threshold key, strong threshold key, label)
 SIGNALS = {
@@ -126,6 +117,7 @@ FATIGUE = Rule(
     },
     check=check_fatigue,
     summary="Late-run rise in GCT / vertical oscillation or fall in cadence / step length at matched speed.",
+    signal_group="within-run fatigue",
 )
 
 RULES = (FATIGUE,)

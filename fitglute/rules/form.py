@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from fitglute import zones
+from fitglute.rules import zones
 from fitglute.rules.common import MIN_CLEAN, side_of_balance, too_little_data
-from fitglute.rules.engine import (
-    GRADE_WEIGHT,
-    Evidence,
-    Finding,
-    NotAssessed,
-    Rule,
-    RuleContext,
-    Threshold,
-    data_quality,
-    strength,
-)
+from fitglute.rules.confidence import GRADE_WEIGHT, data_quality, strength
+from fitglute.rules.engine import Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
 
 
 def check_balance(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
@@ -68,14 +59,14 @@ BALANCE = Rule(
     needs=("gct_balance_left_pct",),
     thresholds={
         "notable_pts": Threshold(
-            0.7,
+            zones.BALANCE_GREEN_PTS,
             "points off 50 % where balance leaves Garmin's green band",
             "Garmin Enduro 3 manual: green 49.3–50.7 % L",
             0.1,
             10.0,
         ),
         "strong_pts": Threshold(
-            2.2,
+            zones.BALANCE_ORANGE_PTS,
             "points off 50 % where Garmin's red band starts",
             "Garmin Enduro 3 manual: red beyond 52.2 / 47.8 % L",
             0.2,
@@ -92,6 +83,7 @@ BALANCE = Rule(
     },
     check=check_balance,
     summary="GCT balance consistently off 50 % (95 % interval clear of Garmin's green band).",
+    signal_group="contact asymmetry",
 )
 
 ZONE_NAMES = {"orange": "orange zone (lower 5–29 % of Garmin users)", "red": "red zone (lowest 5 %)"}

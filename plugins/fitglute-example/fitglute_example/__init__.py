@@ -11,7 +11,7 @@ module is imported by every ``fitglute`` command, in every worker process.
 
 from __future__ import annotations
 
-from fitglute.hookspecs import hookimpl
+from fitglute.api import hookimpl
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ def pace_min_per_km(run):
 
 @hookimpl
 def register_channels(register):
-    from fitglute.plugins import ChannelMapper, ChannelSpec
+    from fitglute.api import ChannelMapper, ChannelSpec
 
     spec = ChannelSpec("min/km", (2.0, 15.0), log_scale=True, description="pace from speed")
     register(ChannelMapper("example", {"pace_min_per_km": spec}, pace_min_per_km, "pace in min/km from speed"))

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fitglute.dynamics import describe_channel
-from fitglute.rules.common import MIN_CLEAN, too_little_data
-from fitglute.rules.engine import (
+from fitglute.api import (
     GRADE_WEIGHT,
+    MIN_CLEAN,
     Evidence,
     Finding,
     NotAssessed,
@@ -21,7 +20,9 @@ from fitglute.rules.engine import (
     RuleContext,
     Threshold,
     data_quality,
+    describe_channel,
     strength,
+    too_little_data,
 )
 
 

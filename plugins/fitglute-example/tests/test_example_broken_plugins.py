@@ -31,7 +31,7 @@ FAULTY = textwrap.dedent(
 
     @hookimpl
     def register_channels(register):
-        from fitglute.plugins import ChannelMapper, ChannelSpec
+        from fitglute.api import ChannelMapper, ChannelSpec
 
         register(ChannelMapper("faulty", {"faulty_x": ChannelSpec("x", (0.0, 1.0))}, explode))
 
@@ -64,7 +64,7 @@ def env(tmp_path_factory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def biased_file(tmp_path_factory) -> Path:
     pytest.importorskip("fit_tool")
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     path = tmp_path_factory.mktemp("runs") / "biased.fit"
     write_run(path, Scenario(duration_s=1800, seed=21, balance_left_pct=52.5))

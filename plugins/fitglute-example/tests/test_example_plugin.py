@@ -14,15 +14,16 @@ import numpy as np
 import pytest
 from fitglute_example.rules import NEGATIVE_SPLIT
 
-from fitglute import dynamics, fit
-from fitglute.plugins import ChannelMapper
+from fitglute import decode as fit
+from fitglute import dynamics
+from fitglute.api import ChannelMapper
 from fitglute.rules.engine import NotAssessed, RuleContext
 
 
 @pytest.fixture(scope="module")
 def steady_bytes():
     pytest.importorskip("fit_tool")
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     return write_run(None, Scenario(duration_s=2400, seed=12, rolling_m=0.0))[0]
 
@@ -66,7 +67,7 @@ def test_rule_fires_on_a_faster_last_third(steady_bytes):
 
 def test_rule_is_silent_on_even_and_slowing_runs(steady_bytes):
     assert judge(fit.read(steady_bytes, name="steady.fit")) == []
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     slower = write_run(None, Scenario(duration_s=2400, seed=13, profile="slowdown"))[0]
     assert judge(fit.read(slower, name="slower.fit")) == []

@@ -4,7 +4,7 @@ Registered through the ``fitglute`` entry-point group (``runscribe = "fitglute_r
 disable with ``FITGLUTE_PLUGINS=-runscribe``. Heavy imports stay inside the hooks.
 """
 
-from fitglute.hookspecs import hookimpl
+from fitglute.api import hookimpl
 
 __version__ = "0.1.0"
 
@@ -20,7 +20,7 @@ METRICS = {
 
 
 def channel_specs() -> dict:
-    from fitglute.plugins import ChannelSpec
+    from fitglute.api import ChannelSpec
 
     specs = {}
     for prefix, unit, plausible, log_scale, what in METRICS.values():
@@ -32,7 +32,7 @@ def channel_specs() -> dict:
 
 @hookimpl
 def register_channels(register):
-    from fitglute.plugins import ChannelMapper
+    from fitglute.api import ChannelMapper
     from fitglute_runscribe.fields import map_runscribe
 
     register(

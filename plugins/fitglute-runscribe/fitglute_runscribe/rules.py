@@ -9,28 +9,28 @@ Method: on clean, flat running samples where both feet were recorded, the per-sa
 (L − R) / mean(L, R) × 100 is averaged with 1-minute block-bootstrap 95 % intervals
 (:func:`fitglute.dynamics.block_bootstrap_mean` on the core's frame: weights and blocks). A
 finding needs the interval to clear the notable threshold; its side is the foot with the higher
-value. Ids start with ``runscribe-``, so ``posterior-chain-overload`` counts them as independent,
-side-specific signals (and ``same-side-recurrence`` can use their side).
+value. Both declare a signal group ("contact asymmetry" — the same evidence as the chest strap's
+balance — and "braking asymmetry"), which ``posterior-chain-overload`` reads to count each kind
+of evidence once.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from fitglute.dynamics import block_bootstrap_mean
-from fitglute.rules.common import MIN_CLEAN
-from fitglute.rules.engine import (
+from fitglute.api import (
     GRADE_WEIGHT,
+    MIN_CLEAN,
     Evidence,
     Finding,
     NotAssessed,
     Rule,
     RuleContext,
     Threshold,
-    data_quality,
+    block_bootstrap_mean,
+    quality,
     strength,
 )
 
@@ -44,10 +44,7 @@ def pod_quality(ctx: RuleContext, coverage: float) -> float:
     which may be "none" or "watch" although the pods measured every step.
     """
     m = ctx.metrics
-    view = SimpleNamespace(
-        clean_running_s=m.clean_running_s, channels={}, dynamics_source=RUNSCRIBE_SENSOR, flags=m.flags
-    )
-    return data_quality(view, ()) * min(1.0, coverage)
+    return quality(m.clean_running_s, (), RUNSCRIBE_SENSOR, m.flags) * min(1.0, coverage)
 
 
 def _missing(ctx: RuleContext, left: str, right: str) -> NotAssessed | None:
@@ -183,6 +180,7 @@ CONTACT = Rule(
     },
     check=check_contact,
     summary="RunScribe contact time of one foot consistently longer (95 % interval of L−R past 3 %).",
+    signal_group="contact asymmetry",
 )
 
 
@@ -245,6 +243,7 @@ BRAKING = Rule(
     },
     check=check_braking,
     summary="RunScribe braking Gs of one foot consistently higher (95 % interval of L−R past 5 %).",
+    signal_group="braking asymmetry",
 )
 
 RULES = (CONTACT, BRAKING)

@@ -10,8 +10,8 @@ from fitglute_runscribe import channel_specs
 from fitglute_runscribe.fields import by_number, identify, map_runscribe, parse_name
 from runscribe_testkit import analyse, shared, synth, synth_truth
 
-from fitglute import fit
-from fitglute.fit import DevField
+from fitglute import decode as fit
+from fitglute.model.run import DevField
 
 PLUS_UUID = "c1f5c80a5a054e8a97b3fda34e957035"
 LIGHT_UUID = "502092b3b0dd45ad89b3472ab2060ab6"

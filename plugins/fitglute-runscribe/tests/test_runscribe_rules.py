@@ -82,7 +82,7 @@ def test_real_runscribe_plus_file():
 
 def test_not_assessed_without_runscribe():
     pytest.importorskip("fit_tool")
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     data, _ = write_run(None, Scenario(duration_s=900, seed=1))
     res = analyse(data, "plain.fit")
@@ -126,9 +126,9 @@ def _analyse_in_worker(path: str) -> dict:
     import os
 
     os.environ["FITGLUTE_HOME"] = EMPTY_HOME
-    from fitglute.analysis import analyse_file
+    from fitglute.pipeline import analyse_file
 
-    return analyse_file(path)
+    return analyse_file(path).to_json()
 
 
 def test_works_in_a_fresh_worker_process(tmp_path):

@@ -5,13 +5,13 @@ with ``FITGLUTE_PLUGINS=-stryd``. Channels and rule ids are listed in the README
 ``fitglute plugins``. Heavy imports stay inside the hooks so ``fitglute --help`` starts fast.
 """
 
-from fitglute.hookspecs import hookimpl
+from fitglute.api import hookimpl
 
 __version__ = "0.1.0"
 
 
 def channel_specs() -> dict:
-    from fitglute.plugins import ChannelSpec
+    from fitglute.api import ChannelSpec
 
     return {
         "stryd_power_w": ChannelSpec(
@@ -28,7 +28,7 @@ def channel_specs() -> dict:
 
 @hookimpl
 def register_channels(register):
-    from fitglute.plugins import ChannelMapper
+    from fitglute.api import ChannelMapper
     from fitglute_stryd.fields import map_stryd
 
     register(

@@ -6,30 +6,32 @@ late-vs-early change is the coefficient of "last third" in a regression on log s
 needs the interval to clear the rule's "notable" threshold; confidence is the engine's formula
 (grade weight × data quality × strength) with the Stryd pod as the sensor (footpod, 0.9).
 
-Rule ids are public: ``lss-drop`` and ``form-power-ratio-rise`` count as independent signals
-for ``posterior-chain-overload`` (prefixes ``lss-`` / ``form-power``); ``gct-source-disagreement``
-is informational and deliberately does not.
+Rule ids are public. ``lss-drop`` and ``form-power-ratio-rise`` declare the signal group
+"within-run fatigue" (the same evidence as the chest strap's GCT drift, so
+``posterior-chain-overload`` counts them once); ``gct-source-disagreement`` is a data-quality
+note and declares none.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from fitglute.dynamics import block_bootstrap_mean, describe_channel
-from fitglute.rules.common import MIN_CLEAN, too_little_data
-from fitglute.rules.engine import (
+from fitglute.api import (
     GRADE_WEIGHT,
+    MIN_CLEAN,
     Evidence,
     Finding,
     NotAssessed,
     Rule,
     RuleContext,
     Threshold,
-    data_quality,
+    block_bootstrap_mean,
+    describe_channel,
+    quality,
     strength,
+    too_little_data,
 )
 
 STRYD_SENSOR = "footpod"  # engine.SENSOR_QUALITY: a foot pod is 0.9
@@ -42,9 +44,8 @@ def sensor_quality(ctx: RuleContext, stats: Any) -> float:
     which is "none" on a Stryd-only file; here the pod is the sensor that measured the channel.
     """
     m = ctx.metrics
-    view = SimpleNamespace(clean_running_s=m.clean_running_s, channels={}, dynamics_source=STRYD_SENSOR, flags=m.flags)
     cover = 1.0 if stats is None else min(1.0, stats.coverage)
-    return data_quality(view, ()) * cover
+    return quality(m.clean_running_s, (), STRYD_SENSOR, m.flags) * cover
 
 
 def describe(ctx: RuleContext, key: str) -> tuple[Any, Any]:
@@ -168,6 +169,7 @@ LSS_DROP = Rule(
     },
     check=check_lss,
     summary="Stryd leg spring stiffness falls late in the run at matched speed (95 % interval past 3 %).",
+    signal_group="within-run fatigue",
 )
 
 
@@ -235,6 +237,7 @@ FORM_RATIO = Rule(
     },
     check=check_form_ratio,
     summary="Form power ÷ power rises late in the run at matched speed (95 % interval past 3 %).",
+    signal_group="within-run fatigue",
 )
 
 

@@ -1,7 +1,7 @@
 """The stryd plugin's tests use fitglute's plugin test kit (a plain module: no conftest, so
 nothing clashes with the core's ``tests/conftest.py`` when pytest runs both from the root)."""
 
-from fitglute.testing import SensorTestKit
+from fitglute_devkit.testing import SensorTestKit
 
 kit = SensorTestKit("stryd", stryd=True)
 EMPTY_HOME = kit.empty_home_dir

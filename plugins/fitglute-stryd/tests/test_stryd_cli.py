@@ -64,9 +64,9 @@ def _analyse_in_worker(path: str) -> dict:
     import os
 
     os.environ["FITGLUTE_HOME"] = EMPTY_HOME
-    from fitglute.analysis import analyse_file
+    from fitglute.pipeline import analyse_file
 
-    return analyse_file(path)
+    return analyse_file(path).to_json()
 
 
 def test_works_in_a_fresh_worker_process(fatigued_file):

@@ -11,9 +11,16 @@ from fitglute_stryd import channel_specs
 from fitglute_stryd.fields import identify, map_stryd
 from stryd_testkit import analyse, shared, synth, synth_truth
 
-from fitglute import fit
-from fitglute.fit import DevField
-from fitglute.plugins import apply_channel_mappers
+from fitglute import decode as fit
+from fitglute.model.run import DevField
+from fitglute.plugins import channel_mappers
+from fitglute.sensors import apply_sensors
+
+
+def apply_channel_mappers(run) -> None:
+    """The sensor step of the pipeline, with every installed mapper."""
+    apply_sensors(run, channel_mappers())
+
 
 STRYD_UUID = "18fb2cf01a4b430dad66988c847421f4"
 LEGACY_UUID = "660a581e5301460c8f2f034c8b6dc90f"

@@ -85,7 +85,7 @@ def test_stryd_signals_feed_posterior_chain_overload():
 
 def test_not_assessed_without_stryd():
     pytest.importorskip("fit_tool")
-    from fitglute.synth import Scenario, write_run
+    from fitglute_devkit.synth import Scenario, write_run
 
     data, _ = write_run(None, Scenario(duration_s=900, seed=1))
     res = analyse(data, "plain.fit")

@@ -1,0 +1,58 @@
+"""Per-sample weights and masks of one run, computed once and shared by every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fitglute.dynamics.cleaning import (
+    SPEED_SMOOTH_SAMPLES,
+    STEEP_GRADE_PCT,
+    blocks_of,
+    grade_pct,
+    running_mask,
+    sample_weights,
+    smooth,
+    thirds,
+)
+from fitglute.model.run import Run
+
+
+@dataclass
+class Frame:
+    """Per-sample weights and masks of one run, computed once and shared by every channel."""
+
+    w: np.ndarray
+    running: np.ndarray
+    flat: np.ndarray
+    blocks: np.ndarray
+    third: np.ndarray
+    speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used
+    clean_s: float
+    designs: dict[tuple[bool, bytes], Any] = field(default_factory=dict, repr=False)
+
+
+def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
+    t = run.t
+    w = sample_weights(t)
+    running = running_mask(run)
+    grade, grade_source = grade_pct(run)
+    with np.errstate(invalid="ignore"):
+        steep = np.abs(grade) > STEEP_GRADE_PCT
+    speed = run.channels["speed_mps"]
+    speed_ok = running & np.isfinite(speed)
+    has_speed = speed_ok.sum() > 0.5 * max(running.sum(), 1) and not run.indoor
+    frame = Frame(
+        w=w,
+        running=running,
+        flat=running & ~steep,
+        blocks=blocks_of(t) if t.size else np.zeros(0, dtype=np.int64),
+        third=thirds(w, running),
+        speed=smooth(speed, SPEED_SMOOTH_SAMPLES) if has_speed else None,
+        clean_s=float(w[running].sum()),
+    )
+    return frame, grade, grade_source, steep
+
+

@@ -1,0 +1,31 @@
+"""The runner's history: the SQLite store, its migrations, the importer, re-judging and trends.
+
+One database per runner (``config.db_path()``, ``--db`` for another). Readers never create or
+migrate it; only the parent process of a batch writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fitglute.model.history import History
+
+
+def load_history(db: Path | str | None = None) -> History | None:
+    """The history in ``db`` (default: the data dir's), read-only; None when there is none.
+
+    Never creates or migrates a database: ``analyze`` must not write. A database of another
+    schema version is ignored (any writing command, such as an import, migrates it).
+    """
+    from fitglute import config
+    from fitglute.history.store import Store, StoreError
+
+    path = Path(db) if db is not None else config.db_path()
+    if not path.is_file():
+        return None
+    try:
+        with Store(path, readonly=True) as store:
+            history = store.history()
+    except StoreError:
+        return None
+    return history if history.runs or history.injuries else None

@@ -1,0 +1,136 @@
+"""The runner's history as plain data: what history-aware rules see through ``RuleContext.history``.
+
+Why plain data: ``analyze`` spreads files over worker processes, and a sqlite connection cannot be
+pickled. So the store is read once into a :class:`History` — a sorted list of small
+:class:`RunSummary` records plus the injury log — that crosses process boundaries cheaply, and
+every rule asks it only about runs *before* the run it judges (the run's own start time is the
+cut, so a file already in the store never counts as its own history).
+
+Baselines are per runner (one database = one runner) and per sensor: chest strap, pod, wrist and
+footpod read different absolute levels (evidence.md, "Confounders"), so a new sensor starts a new
+baseline instead of looking like a change in the runner.
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fitglute.model.times import DAY_S, day_of
+
+SITES = ("hamstring", "calf", "achilles", "knee", "hip", "glute", "foot", "shin", "other")
+POSTERIOR_CHAIN = ("hamstring", "calf", "achilles", "glute")
+INJURY_SIDES = ("left", "right", "both")
+#: run flags that make a run not comparable for left/right baselines (evidence.md "Confounders":
+#: treadmill has its own baseline, a track's bends bias balance, hills change balance)
+NOT_COMPARABLE = frozenset({"treadmill", "indoor", "track", "hilly", "short", "no-balance", "no-dynamics"})
+
+
+@dataclass(frozen=True, slots=True)
+class Injury:
+    id: int
+    date: date
+    site: str
+    side: str
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "date": self.date.isoformat(), "site": self.site, "side": self.side, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The few numbers of one run that history rules and trends need (all optional but start)."""
+
+    sha256: str
+    start: float  # Unix seconds, UTC
+    distance_m: float | None = None
+    duration_s: float | None = None
+    sensor: str = "none"
+    flags: frozenset[str] = frozenset()
+    clean_running_s: float | None = None
+    balance: float | None = None  # GCT balance, % left
+    balance_low: float | None = None
+    balance_high: float | None = None
+    drift_gct: float | None = None  # % change late vs early at matched speed
+    drift_gct_low: float | None = None
+    drift_gct_high: float | None = None
+    drift_bal: float | None = None  # points toward the left foot, late vs early
+    drift_bal_low: float | None = None
+    drift_bal_high: float | None = None
+    quality: float | None = None  # engine.data_quality for the balance channel
+
+    @property
+    def day(self) -> date:
+        return day_of(self.start)
+
+    def comparable(self, min_clean_s: float) -> bool:
+        """Flat, outdoor, enough clean running, and a balance interval: fit for a balance baseline."""
+        return (
+            self.balance_low is not None
+            and self.balance_high is not None
+            and not (self.flags & NOT_COMPARABLE)
+            and (self.clean_running_s or 0.0) >= min_clean_s
+        )
+
+
+
+@dataclass
+class History:
+    """All stored runs (sorted by start) and the injury log; picklable, read-only by convention."""
+
+    runs: list[RunSummary]
+    injuries: list[Injury] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.runs = sorted(self.runs, key=lambda r: r.start)
+        self._starts = [r.start for r in self.runs]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"runs": self.runs, "injuries": self.injuries}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.runs, self.injuries = state["runs"], state["injuries"]
+        self._starts = [r.start for r in self.runs]
+
+    def before(self, ts: float, days: float | None = None) -> list[RunSummary]:
+        """Runs that started strictly before ``ts`` (and, with ``days``, not earlier than that)."""
+        end = bisect_left(self._starts, ts)
+        begin = 0 if days is None else bisect_left(self._starts, ts - days * DAY_S)
+        return self.runs[begin:end]
+
+    @property
+    def first_start(self) -> float | None:
+        return self._starts[0] if self._starts else None
+
+
+def robust_spread(values: list[float]) -> float:
+    """1.4826 × median absolute deviation: a standard deviation that one odd run cannot inflate."""
+
+    if len(values) < 2:
+        return 0.0
+    med = statistics.median(values)
+    return 1.4826 * statistics.median(abs(v - med) for v in values)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    sensor: str
+    median: float
+    spread: float
+    runs: int
+
+    def band(self, k: float = 2.0, floor: float = 0.0) -> tuple[float, float]:
+        half = max(floor, k * self.spread)
+        return self.median - half, self.median + half
+
+
+def baseline_of(values: list[float], sensor: str) -> Baseline | None:
+    if not values:
+        return None
+    return Baseline(sensor, statistics.median(values), robust_spread(values), len(values))
+
+

@@ -1,0 +1,173 @@
+"""Training-load rules: a single-run spike (Frandsen 2025) and the acute:chronic ratio (information only).
+
+Both read ``ctx.history`` and only runs that started *before* the judged run; without a history
+they say so (``NotAssessed(NO_HISTORY)``) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from fitglute.model.history import RunSummary
+from fitglute.model.times import DAY_S
+from fitglute.rules.common import NO_HISTORY, history_context
+from fitglute.rules.confidence import GRADE_WEIGHT
+from fitglute.rules.engine import STAGE_HISTORY, Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
+
+
+def _fmt_load(value: float, unit: str) -> str:
+    if unit == "distance_m":
+        return f"{value / 1000:.1f} km"
+    minutes = round(value / 60)
+    return f"{minutes // 60}:{minutes % 60:02d} h" if minutes >= 60 else f"{minutes} min"
+
+
+def _load_unit(runs: list[RunSummary]) -> str:
+    """Distance when every run has one (GPS or footpod), else duration (Frandsen used distance)."""
+    return "distance_m" if all((r.distance_m or 0) > 0 for r in runs) else "duration_s"
+
+
+def _load(run: RunSummary, unit: str) -> float:
+    return float(getattr(run, unit) or 0.0)
+
+
+# --------------------------------------------------------------------------- load-spike
+
+
+def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
+    got = history_context(ctx)
+    if isinstance(got, NotAssessed):
+        return got
+    history, cur = got
+    if not history.before(cur.start):
+        return NotAssessed(NO_HISTORY)
+    days = th["window_days"]
+    window = history.before(cur.start, days)
+    if not window:
+        return NotAssessed(f"no runs in the {days:.0f} days before this one: no longest run to compare with")
+    unit = "distance_m" if (cur.distance_m or 0) > 0 and any((r.distance_m or 0) > 0 for r in window) else "duration_s"
+    value = _load(cur, unit)
+    longest = max(window, key=lambda r: _load(r, unit))
+    previous = _load(longest, unit)
+    if value <= 0 or previous <= 0:
+        return NotAssessed("neither distance nor duration recorded: the run's length is unknown")
+    spike = round((value / previous - 1.0) * 100.0, 2)  # 11.0 km after 10.0 km is 10 %, not 10.000001 %
+    if spike <= th["spike_pct"]:
+        return []
+    size = min(1.0, 0.5 + 0.5 * (spike - th["spike_pct"]) / max(th["strong_pct"] - th["spike_pct"], 1e-9))
+    covered = min(1.0, (cur.start - (history.first_start or cur.start)) / (days * DAY_S))
+    conf = GRADE_WEIGHT[LOAD_SPIKE.evidence.grade] * size * (0.5 + 0.5 * covered)
+    what = "distance" if unit == "distance_m" else "duration"
+    partial = (
+        f" Your imported history covers only {covered * days:.0f} of those {days:.0f} days, so an earlier "
+        "longer run may be missing."
+        if covered < 1.0
+        else ""
+    )
+    msg = (
+        f"This run ({_fmt_load(value, unit)}) was {spike:.0f} % longer by {what} than your longest run of "
+        f"the previous {days:.0f} days ({_fmt_load(previous, unit)} on {longest.day.isoformat()}). In 5,205 "
+        f"runners, a single run more than 10 % longer than the longest of the previous 30 days raised the "
+        f"injury hazard (Frandsen et al. 2025).{partial}"
+    )
+    action = (
+        "Make the next two or three runs easy and shorter; let the longest run grow by at most 10 % at a "
+        "time, and watch for soreness in the hamstrings, calves or achilles."
+    )
+    values = {
+        "unit": unit,
+        "this_run": round(value, 1),
+        "previous_longest": round(previous, 1),
+        "previous_longest_date": longest.day.isoformat(),
+        "spike_pct": round(spike, 1),
+        "window_days": days,
+    }
+    return [LOAD_SPIKE.finding(ctx, side="none", confidence=conf, message=msg, action=action, values=values)]
+
+
+LOAD_SPIKE = Rule(
+    id="load-spike",
+    title="Single-run load spike",
+    evidence=Evidence("A", "Frandsen et al. 2025 (5,205 runners, prospective): single-session spikes"),
+    needs=("distance or duration", "history"),
+    thresholds={
+        "spike_pct": Threshold(
+            10.0,
+            "% longer than the longest run of the window that counts as a spike",
+            "Frandsen et al. 2025: > 10 % raised injury hazard",
+            1.0,
+            200.0,
+        ),
+        "strong_pct": Threshold(
+            100.0,
+            "% longer that counts as a strong spike",
+            "Frandsen et al. 2025: highest hazard above 100 %",
+            2.0,
+            500.0,
+        ),
+        "window_days": Threshold(30.0, "days looked back for the longest run", "Frandsen et al. 2025", 7.0, 120.0),
+    },
+    check=check_load_spike,
+    summary="A run > 10 % longer than the longest run of the previous 30 days (by distance, else duration).",
+    stage=STAGE_HISTORY,
+    signal_group="training load",
+)
+
+
+# --------------------------------------------------------------------------- acute-chronic-load
+
+
+def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
+    got = history_context(ctx)
+    if isinstance(got, NotAssessed):
+        return got
+    history, cur = got
+    if not history.before(cur.start):
+        return NotAssessed(NO_HISTORY)
+    chronic_days = th["chronic_days"]
+    span = (cur.start - (history.first_start or cur.start)) / DAY_S
+    if span < chronic_days - 7:
+        return NotAssessed(f"needs {chronic_days:.0f} days of history (have {span:.0f})")
+    chronic_runs = [*history.before(cur.start, chronic_days), cur]
+    acute_runs = [*history.before(cur.start, th["acute_days"]), cur]
+    unit = _load_unit(chronic_runs)
+    acute = sum(_load(r, unit) for r in acute_runs)
+    chronic = sum(_load(r, unit) for r in chronic_runs) * th["acute_days"] / chronic_days
+    if chronic <= 0:
+        return NotAssessed("no load recorded in the chronic window")
+    ratio = acute / chronic
+    if ratio <= th["ratio_notable"]:
+        return []
+    size = min(1.0, 0.5 + 0.5 * (ratio - th["ratio_notable"]) / max(th["ratio_strong"] - th["ratio_notable"], 1e-9))
+    conf = GRADE_WEIGHT[ACUTE_CHRONIC.evidence.grade] * th["info_weight"] * size
+    msg = (
+        f"For information: your last {th['acute_days']:.0f} days ({_fmt_load(acute, unit)}) were {ratio:.2f}× your "
+        f"average {th['acute_days']:.0f} days of the last {chronic_days:.0f} ({_fmt_load(chronic, unit)}). The "
+        "acute:chronic workload ratio is contested (several critiques 2019–2022), so fitglute shows it but does "
+        "not judge on it."
+    )
+    action = "No action on this alone; if it coincides with a load spike or soreness, ease off for a few days."
+    values = {"ratio": round(ratio, 2), "acute": round(acute, 1), "chronic": round(chronic, 1), "unit": unit}
+    return [ACUTE_CHRONIC.finding(ctx, side="none", confidence=conf, message=msg, action=action, values=values)]
+
+
+ACUTE_CHRONIC = Rule(
+    id="acute-chronic-load",
+    title="Acute:chronic load (information only)",
+    evidence=Evidence("C", "acute:chronic workload ratio — contested (several critiques 2019–2022)"),
+    needs=("distance or duration", "history"),
+    thresholds={
+        "acute_days": Threshold(7.0, "days of the acute window", "Gabbett 2016 (contested)", 3.0, 14.0),
+        "chronic_days": Threshold(28.0, "days of the chronic window", "Gabbett 2016 (contested)", 14.0, 84.0),
+        "ratio_notable": Threshold(
+            1.3, "ratio shown above", "upper end of the 0.8–1.3 'sweet spot' (contested)", 1.0, 3.0
+        ),
+        "ratio_strong": Threshold(2.0, "ratio counted as strong", "fitglute design choice", 1.1, 5.0),
+        "info_weight": Threshold(
+            0.5, "multiplier keeping it informational", "evidence.md: show as information only", 0.0, 1.0
+        ),
+    },
+    check=check_acute_chronic,
+    summary="This week's load against the 4-week average; information only, never a risk claim.",
+    stage=STAGE_HISTORY,
+)
+
+RULES = (LOAD_SPIKE, ACUTE_CHRONIC)

@@ -1,0 +1,124 @@
+"""One ``requests.Session`` for every Strava request: timeouts, bounded retries, one host only.
+
+Retries are bounded (``max_attempts`` tries; the first retry is immediate, then
+``retry_backoff_s * 2**(n-1)``). GET (and POST to ``/oauth/token``) are retried on connection
+errors, timeouts and 500/502/503/504. A ``PUT`` is retried **only** when the connection could not
+be opened (the request never left this machine): a read timeout or 5xx on a PUT may mean Strava
+applied it, and blindly re-sending could clobber an edit the runner made in between, so it
+surfaces as ``StravaUnavailable(may_have_applied=True)`` and the caller re-reads before writing
+again. 429 is never retried.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import requests
+
+from fitglute.strava.errors import StravaUnavailable
+from fitglute.strava.settings import DEFAULT_BASE_URL, StravaSettings, load_settings
+
+_RETRY_STATUSES = (500, 502, 503, 504)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _is_loopback(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in _LOOPBACK_HOSTS
+
+
+@functools.cache
+def _adapter_classes() -> tuple[type, type]:
+    """Build the adapter classes lazily so importing this module does not import requests."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class StravaAdapter(HTTPAdapter):
+        """Adds default timeouts and re-routes ``https://www.strava.com`` to the configured base URL."""
+
+        def __init__(self, base_url: str, timeout: tuple[float, float], retry: Any) -> None:
+            super().__init__(max_retries=retry)
+            self.base_url = base_url
+            self.default_timeout = timeout
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = self.default_timeout
+            if self.base_url != DEFAULT_BASE_URL and request.url.startswith(DEFAULT_BASE_URL + "/"):
+                request.url = self.base_url + request.url[len(DEFAULT_BASE_URL):]
+                if _is_loopback(self.base_url):
+                    kwargs["proxies"] = {}  # a local fake must never go through an env proxy
+            return super().send(request, **kwargs)
+
+    class RefuseAdapter(HTTPAdapter):
+        """The bearer token goes to Strava (or the configured base) and nowhere else."""
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            host = urlsplit(request.url).hostname
+            raise requests.ConnectionError(f"fitglute only talks to Strava; refused a request to {host}")
+
+    return StravaAdapter, RefuseAdapter
+
+
+def _retry_policy(settings: StravaSettings, methods: Iterable[str]) -> Any:
+    """urllib3 retry: connect errors for every method, reads/5xx only for ``methods`` (see module doc)."""
+    from urllib3.util.retry import Retry
+
+    extra = settings.max_attempts - 1
+    return Retry(
+        total=extra,
+        connect=extra,
+        read=extra,
+        status=extra,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset(methods),
+        status_forcelist=_RETRY_STATUSES,
+        backoff_factor=settings.retry_backoff_s,
+        backoff_max=30,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+
+
+def make_session(settings: StravaSettings | None = None) -> requests.Session:
+    """The ``requests.Session`` handed to stravalib: every request it makes goes through here."""
+    import requests
+
+    settings = settings or load_settings()
+    strava_adapter, refuse_adapter = _adapter_classes()
+    timeout = (settings.connect_timeout_s, settings.read_timeout_s)
+    session = requests.Session()
+    session.mount("http://", refuse_adapter())
+    session.mount("https://", refuse_adapter())
+    # requests picks the longest matching prefix.
+    session.mount(
+        DEFAULT_BASE_URL + "/",
+        strava_adapter(settings.base_url, timeout, _retry_policy(settings, ("GET", "HEAD"))),
+    )
+    # Token calls are POSTs but safe to repeat: a lost answer leaves the same refresh token usable
+    # or already rotated; either way repeating cannot do harm beyond what the failure already did.
+    session.mount(
+        DEFAULT_BASE_URL + "/oauth/",
+        strava_adapter(settings.base_url, timeout, _retry_policy(settings, ("GET", "HEAD", "POST"))),
+    )
+    return session
+
+
+
+def network_error(err: Exception, method: str) -> StravaUnavailable:
+    import requests
+
+    reason = getattr(err.args[0], "reason", None) if err.args else None  # urllib3's MaxRetryError
+    if isinstance(err, requests.Timeout) or "Timeout" in type(reason).__name__:
+        message = "Strava did not answer in time; try again later."
+    elif isinstance(err, requests.ConnectionError):
+        message = "Could not reach Strava (network down?); try again later."
+    else:
+        message = "Strava sent an answer fitglute could not read; try again later."
+    never_sent = isinstance(err, requests.ConnectTimeout)
+    return StravaUnavailable(message, may_have_applied=method != "GET" and not never_sent)
+
