@@ -6,10 +6,10 @@ Files timed, in one run:
 
 * the LONGEST real run in ``../shared/fit`` (by record count, among files whose every record is
   inside a running session — multisport files are not "a run"), when that folder exists;
-* generated runs of 1 hour and 2 hours (``fitglute.synth``; needs the dev extra's fit-tool);
+* generated runs of 1 hour and 2 hours (``fitglute_devkit.synth``; needs the dev extra's fit-tool);
 * any ``--file`` given.
 
-For each: (a) ``fitglute.fit.read`` (decode to canonical columns), (b) ``fitglute.analysis.
+For each: (a) ``fitglute.decode.read`` (decode to canonical columns), (b) ``fitglute.pipeline.
 analyse_file`` (decode + clean-running statistics + rules: what ``fitglute analyze`` does per
 file), (c) plain python-fitparse iteration over ``record`` messages with ``get_values()``.
 Times are per file, after one warm-up call, min and median of the repeats.
@@ -161,7 +161,7 @@ def main() -> int:
     os.environ["FITGLUTE_HOME"] = str(tmp / "home")  # user config/plugins state never affect timings
 
     from fitglute import decode as fit
-from fitglute import pipeline as analysis
+    from fitglute import pipeline as analysis
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -208,7 +208,7 @@ from fitglute import pipeline as analysis
     print(
         "\n(d) = one bare fitfast.records(data, 'record') call on the bytes: the floor for (a); fitglute's\n"
         "    fast path adds a header walk that copies the summary messages into a small FIT file\n"
-        "    (fitglute.fitframe) and one fitfast.parse() of it, then builds the canonical channels."
+        "    (fitglute.decode.summary_copy) and one fitfast.parse() of it, then builds the canonical channels."
     )
 
     print("\ntargets (issue #3): decode + analyse of a 1-hour run <= 15 ms, >= 30x faster than plain fitparse")

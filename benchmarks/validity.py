@@ -1,7 +1,7 @@
 """Validity sweep of fitglute's rules on synthetic runs with known, injected patterns.
 
 For each pattern and effect size, ``--seeds`` runs are generated (tests/scenarios.py on top of
-fitglute.synth), analysed end to end (FIT bytes → decoder → clean-running statistics → rules) and
+fitglute_devkit.synth), analysed end to end (FIT bytes → decoder → clean-running statistics → rules) and
 scored:
 
 * **detection**: the expected rule fires with confidence ≥ 0.5 *and* names the injected side

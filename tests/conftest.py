@@ -9,7 +9,7 @@
   few raw record fields). The fitparse work dominates the suite's run time, so it is spread over
   two worker processes and shared by every test that needs it.
 * generated runs (``chest_run``, ``wrist_run``, ...): written once per session with
-  :mod:`fitglute.synth` into a temporary folder; each carries the generator's :class:`Truth`.
+  :mod:`fitglute_devkit.synth` into a temporary folder; each carries the generator's :class:`Truth`.
 """
 
 from __future__ import annotations
@@ -206,8 +206,8 @@ def corpus(shared_fit: Path) -> dict[str, CorpusEntry]:
 class Generated:
     path: Path
     data: bytes
-    truth: Any  # fitglute.synth.Truth
-    scenario: Any  # fitglute.synth.Scenario
+    truth: Any  # fitglute_devkit.synth.Truth
+    scenario: Any  # fitglute_devkit.synth.Scenario
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
-"""Named scenarios for the rules' validation kit, on top of :mod:`fitglute.synth`.
+"""Named scenarios for the rules' validation kit, on top of :mod:`fitglute_devkit.synth`.
 
-Each builder returns a :class:`~fitglute.synth.Scenario` whose injected pattern is known, so a
+Each builder returns a :class:`~fitglute_devkit.synth.Scenario` whose injected pattern is known, so a
 rule can be checked against the truth: symmetric clean runs, a persistent left/right bias of a
 chosen size, a fatigue drift of a chosen size at constant speed, and the confounders that must
 *not* trigger a rule (slow-downs, cool-downs, hills, stops and walk breaks) or that must make it

@@ -1,6 +1,6 @@
 """Clean-running statistics against known answers.
 
-* Generated runs (``fitglute.synth``): the generator decides the truth first (means over its
+* Generated runs (``fitglute_devkit.synth``): the generator decides the truth first (means over its
   noise-free model, injected fatigue, injected balance) and writes a file that carries it with
   stops, walk breaks, dynamics dropouts, timer pauses, slow-downs, hills and a cool-down.
   ``dynamics.analyse`` must recover the truth.

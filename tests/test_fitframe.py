@@ -1,4 +1,4 @@
-"""fitglute.fitframe: the summary messages copied into a small FIT file decode exactly as in the
+"""fitglute.decode.summary_copy: the summary messages copied into a small FIT file decode exactly as in the
 original file (fitfast decodes both; the module only frames), and anything odd is refused.
 
 The reference is always fitfast's own decode of the untouched file, and the CRCs are checked with

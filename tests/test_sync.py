@@ -1,6 +1,6 @@
 """``fitglute sync`` end to end against the fake Strava API on 127.0.0.1 (stravalib itself is not mocked).
 
-Short generated runs (15 min, :mod:`fitglute.synth`) are written once per module; every test has its own
+Short generated runs (15 min, :mod:`fitglute_devkit.synth`) are written once per module; every test has its own
 ``FITGLUTE_HOME`` (conftest), so it imports them into a fresh history and a fresh token file.
 """
 

@@ -20,7 +20,7 @@ def decode_fitfast(data: bytes) -> Decoded | None:
 
     fitfast decodes the whole file on every call, so the file is decoded once for its ``record``
     columns, and the few summary messages are copied into a small FIT file
-    (:mod:`fitglute.fitframe`, framing only) that one ``parse()`` decodes; when that copy is
+    (:mod:`fitglute.decode.summary_copy`, framing only) that one ``parse()`` decodes; when that copy is
     refused, ``parse()`` decodes the original file (same result, ~3x the time of ``records()``).
     """
     import fitfast

@@ -140,7 +140,7 @@ def test_generated_stryd_fields_map_to_the_model():
     }
     res = analyse(data, "synth.fit")
     ch = res["channels"]
-    # the generator's Stryd model (fitglute.synth): GCT 0.93 × chest, VO 0.75 × torso (in cm),
+    # the generator's Stryd model (fitglute_devkit.synth): GCT 0.93 × chest, VO 0.75 × torso (in cm),
     # LSS 10 kN/m at base speed, form power 26 % of power
     assert ch["stryd_gct_ms"]["mean"] == pytest.approx(0.93 * truth.gct_ms, rel=0.03)
     assert ch["stryd_vo_mm"]["mean"] == pytest.approx(0.75 * truth.vertical_oscillation_mm, rel=0.03)
