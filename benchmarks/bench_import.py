@@ -37,7 +37,7 @@ from pathlib import Path
 
 from fitglute.decode.summary_copy import crc16
 
-# --------------------------------------------------------------------------- FIT CRC-16 (fitglute.decode.summary_copy.crc16)
+# ------------------------------------------------------------ FIT CRC-16 (fitglute.decode.summary_copy.crc16)
 
 
 def _zero_byte_matrix() -> list[int]:
