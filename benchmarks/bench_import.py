@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     assert crc16(b"123456789") == 0xBB3D, "CRC-16/ARC check value"
 
-    from fitglute.history.importer import import_paths
+    from fitglute.sync.importer import import_paths
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="fitglute-bench-import-"))
     files = work / "files"

@@ -52,12 +52,6 @@ def _register() -> None:
 _register()
 
 
-def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
-    """Print one readable line on stderr and return the Exit to raise."""
-    typer.echo(f"fitglute: {message}", err=True)
-    return typer.Exit(code)
-
-
 def main() -> None:
     from fitglute.config import ConfigError
 

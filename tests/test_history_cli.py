@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fitglute.cli import app
-from fitglute.history.importer import import_paths
 from fitglute.history.store import Store
+from fitglute.sync.importer import import_paths
 
 runner = CliRunner()
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from fitglute.history.importer import import_paths
 from fitglute.history.store import Store
 from fitglute.model.history import History, Injury, RunSummary
 from fitglute.plugins import rules as registered
@@ -19,6 +18,7 @@ from fitglute.rules.common import NO_HISTORY
 from fitglute.rules.engine import STAGE_HISTORY, Finding, NotAssessed, Rule, RuleContext
 from fitglute.rules.load import ACUTE_CHRONIC, LOAD_SPIKE
 from fitglute.rules.recurrence import SAME_SIDE
+from fitglute.sync.importer import import_paths
 
 RULES = (LOAD_SPIKE, PERSISTENT_BIAS, SAME_SIDE, ACUTE_CHRONIC)
 

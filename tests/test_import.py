@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fitglute.cli import app
-from fitglute.history.importer import import_paths
 from fitglute.history.store import Store
 from fitglute.sources.strava_export import read_activities_csv
+from fitglute.sync.importer import import_paths
 
 START = datetime(2026, 2, 2, 7, 0, tzinfo=UTC)
 
@@ -90,7 +90,7 @@ def test_reimport_changes_nothing_and_skips_before_decoding(
     import_paths([str(corpus)], db=db, workers=1)
     before = db_rows(db)
 
-    import fitglute.history.importer as importer
+    import fitglute.sync.importer as importer
 
     decoded: list[str] = []
     real_job = importer._analyse_job

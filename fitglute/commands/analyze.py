@@ -16,7 +16,7 @@ def analyze(
 ) -> None:
     """Analyse runs: clean-running dynamics, left/right balance, early→late drift, findings."""
     from fitglute.batch import analyse_paths
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.data import DEMO_RUN
     from fitglute.history import load_history
     from fitglute.model.exitcodes import ExitCode

@@ -11,7 +11,7 @@ app = typer.Typer(help="Schedule `fitglute sync --quiet` with cron (one entry, r
 def install(every: str = typer.Option("1h", "--every", help="How often: 15m, 30m, 1h, 6h, 1d.")) -> None:
     """Install or replace the cron entry; prints the line when no crontab is available."""
     from fitglute import config
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.sync import cron
 
     try:

@@ -49,7 +49,7 @@ def history(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Recent runs: date, distance, key metrics and top findings (newest first)."""
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.history.store import StoreError
 
     try:
@@ -141,7 +141,7 @@ def trends(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """A metric over the weeks: your runs, your baseline band, injuries and load spikes marked."""
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.history.store import StoreError
     from fitglute.history.trends import METRICS, trend_data
     from fitglute.report.trends import legend_line, render_trend

@@ -22,10 +22,10 @@ def import_(
     quiet: bool = typer.Option(False, "--quiet", help="No progress; only problems and the summary."),
 ) -> None:
     """Import runs into the history: idempotent (by content hash), parallel, resumable."""
-    from fitglute.cli import fail
-    from fitglute.history.importer import import_paths
+    from fitglute.commands import fail
     from fitglute.history.store import StoreError
     from fitglute.model.exitcodes import ExitCode
+    from fitglute.sync.importer import import_paths
 
     if not paths:
         raise fail("give FIT files, folders or a Strava export folder to import (see fitglute import --help)")

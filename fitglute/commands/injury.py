@@ -29,7 +29,7 @@ def add(
     """Log an injury; runs after its date are judged again with it."""
     from datetime import date
 
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.history.injuries import validate_injury
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import Store, StoreError
@@ -85,7 +85,7 @@ def remove(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove an injury from the log; runs after its date are judged again without it."""
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.commands.history import open_existing
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import StoreError

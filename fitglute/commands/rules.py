@@ -39,7 +39,7 @@ def show(rule_id: str = typer.Argument(..., help="Rule id, e.g. gct-balance-bias
     """Explain one rule: what it looks for, its evidence, and every threshold with its source."""
     from rich.console import Console
 
-    from fitglute.cli import fail
+    from fitglute.commands import fail
     from fitglute.plugins import rules as registered
     from fitglute.rules.thresholds import resolve, rule_overrides
 

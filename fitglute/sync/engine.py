@@ -86,7 +86,7 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
 
 def import_sources(opts: SyncOptions, report: SyncReport) -> None:
     """Bring every source file into history (already-known files cost only their hash)."""
-    from fitglute.history.importer import import_paths
+    from fitglute.sync.importer import import_paths
 
     try:
         sources = [s for s in load_sources() if Path(s).exists()]
