@@ -19,11 +19,20 @@ import pluggy
 from fitglute import hookspecs
 
 DEFAULT_PLUGINS = "fitglute.default_plugins"
-_errors: list[str] = []
+_errors: dict[str, list[str]] = {}  # per FITGLUTE_PLUGINS setting
+
+
+def _setting() -> str:
+    return os.environ.get("FITGLUTE_PLUGINS", "").strip()
+
+
+def manager() -> pluggy.PluginManager:
+    """The plugin manager for the current ``FITGLUTE_PLUGINS`` (built once per setting)."""
+    return _manager(_setting())
 
 
 @cache
-def manager() -> pluggy.PluginManager:
+def _manager(setting: str) -> pluggy.PluginManager:
     import importlib
 
     pm = pluggy.PluginManager("fitglute")
@@ -31,12 +40,11 @@ def manager() -> pluggy.PluginManager:
     defaults = importlib.import_module(DEFAULT_PLUGINS)
     for name in defaults.MODULES:
         pm.register(importlib.import_module(f"{DEFAULT_PLUGINS}.{name}"), name=f"fitglute.{name}")
-    _load_entry_points(pm)
+    _load_entry_points(pm, setting)
     return pm
 
 
-def _wanted(name: str) -> bool:
-    setting = os.environ.get("FITGLUTE_PLUGINS", "").strip()
+def _wanted(name: str, setting: str) -> bool:
     if not setting:
         return True
     items = [s.strip() for s in setting.split(",") if s.strip()]
@@ -48,21 +56,21 @@ def _wanted(name: str) -> bool:
     return not positives or name in positives
 
 
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
+def _load_entry_points(pm: pluggy.PluginManager, setting: str) -> None:
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="fitglute"):
-        if not _wanted(ep.name):
+        if not _wanted(ep.name, setting):
             continue
         try:
             pm.register(ep.load(), name=ep.name)
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not break fitglute
-            _errors.append(f"plugin {ep.name!r} failed to load: {type(exc).__name__}: {exc}")
+            _errors.setdefault(setting, []).append(f"plugin {ep.name!r} failed to load: {type(exc).__name__}: {exc}")
 
 
 def load_errors() -> list[str]:
     manager()
-    return list(_errors)
+    return list(_errors.get(_setting(), []))
 
 
 def call_each(hook: str, **kwargs: Any) -> None:
@@ -71,7 +79,7 @@ def call_each(hook: str, **kwargs: Any) -> None:
         try:
             impl.function(**kwargs)
         except Exception as exc:  # noqa: BLE001
-            _errors.append(f"plugin {impl.plugin_name!r} failed in {hook}: {exc}")
+            _errors.setdefault(_setting(), []).append(f"plugin {impl.plugin_name!r} failed in {hook}: {exc}")
 
 
 def _collect(hook: str) -> list[Any]:
@@ -80,9 +88,25 @@ def _collect(hook: str) -> list[Any]:
     return found
 
 
-@cache
 def rules() -> dict[str, Any]:
     """Every registered rule by id (ids are a public contract: a second rule with an id is refused)."""
+    return _rules(_setting())
+
+
+def channel_mappers() -> tuple[Any, ...]:
+    return _channel_mappers(_setting())
+
+
+def sources() -> dict[str, Any]:
+    return _sources(_setting())
+
+
+def exporters() -> dict[str, Any]:
+    return _exporters(_setting())
+
+
+@cache
+def _rules(setting: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def register(rule: Any) -> Any:
@@ -96,15 +120,15 @@ def rules() -> dict[str, Any]:
 
 
 @cache
-def channel_mappers() -> tuple[Any, ...]:
+def _channel_mappers(setting: str) -> tuple[Any, ...]:
     return tuple(_collect("register_channels"))
 
 
 @cache
-def sources() -> dict[str, Any]:
+def _sources(setting: str) -> dict[str, Any]:
     return {s.name: s for s in _collect("register_sources")}
 
 
 @cache
-def exporters() -> dict[str, Any]:
+def _exporters(setting: str) -> dict[str, Any]:
     return {e.name: e for e in _collect("register_exporters")}

@@ -1,7 +1,7 @@
 """Shared fixtures: the real-file corpus in ``../shared/fit`` and generated runs with known truth.
 
 * ``home`` (autouse): every test gets its own ``FITGLUTE_HOME``, so no test ever reads or writes
-  the real config/data/state folders.
+  the real config/data/state folders; ``core_only`` (autouse): no installed plugin is loaded.
 * ``shared_fit``: the folder of 37 real FIT files. A user's clone has no ``../shared``; tests that
   need it skip with a clear reason instead of failing.
 * ``corpus``: every real file decoded once per session by both decoder paths (fitfast-first and
@@ -43,6 +43,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("FITGLUTE_HOME", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def core_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core tests run with fitglute's default plugins only, whatever is installed: the first-party
+    plugins are tested in their own folders (plugins/*/tests), with every plugin loaded."""
+    monkeypatch.setenv("FITGLUTE_PLUGINS", "0")
 
 
 @pytest.fixture(scope="session")
