@@ -44,8 +44,7 @@ def analyse_file(
         from fitglute.history.mapping import summary_from_result
 
         ctx.summary = summary_from_result(result)
-    result.not_assessed = evaluate(plugins.rules(), ctx)
-    result.findings = ctx.findings
+    result.judged(evaluate(plugins.rules(), ctx), ctx.findings)
     return result
 
 

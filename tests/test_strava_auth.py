@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from fitglute import strava
 from fitglute.commands import auth as auth_cmd
+from fitglute.model import hints
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +75,8 @@ def test_missing_scope_is_a_clear_error_and_the_code_is_not_spent(fake: FakeStra
     with pytest.raises(strava.StravaAuthError) as err:
         strava.exchange_code(code, granted)
     message = str(err.value)
-    assert "fitglute auth strava" in message and "tick both boxes" in message
+    assert "connect fitglute to Strava again" in message and "tick both boxes" in message
+    assert err.value.hint == hints.CONNECT_STRAVA and "fitglute auth" not in message  # the CLI words it
     assert "activity:" in message and "\n" not in message
     assert fake.calls() == []
     assert not (home / "config" / strava.TOKEN_FILENAME).exists()
@@ -92,8 +94,9 @@ def test_authorization_url_requests_both_scopes_and_follows_base_url(fake: FakeS
 
 
 def test_not_connected_is_auth_needed(fake: FakeStrava):
-    with pytest.raises(strava.AuthNeeded, match="fitglute auth strava"):
+    with pytest.raises(strava.AuthNeeded, match="Not connected to Strava yet") as err:
         strava.get_client()
+    assert err.value.hint == hints.CONNECT_STRAVA
 
 
 def test_missing_app_credentials_say_where_to_put_them(fake: FakeStrava, monkeypatch):
@@ -136,7 +139,7 @@ def test_second_401_is_auth_needed_not_a_loop(fake: FakeStrava):
     fake.login()
     fake.add_activity(1)
     fake.fail_next(401, times=5, path="/activities/1")
-    with pytest.raises(strava.AuthNeeded, match="fitglute auth strava"):
+    with pytest.raises(strava.AuthNeeded, match="connect fitglute to Strava again"):
         strava.get_description(strava.get_client(), 1)
     assert len(fake.calls("GET")) == 2 and len(fake.calls("POST", "/oauth/token")) == 1
 
@@ -157,7 +160,7 @@ def test_revoked_refresh_token_means_auth_needed_with_guidance(fake: FakeStrava)
     fake.revoke()
     with pytest.raises(strava.AuthNeeded) as err:
         strava.get_description(strava.get_client(), 1)
-    assert "fitglute auth strava" in str(err.value) and "again" in str(err.value)
+    assert "connect fitglute to Strava again" in str(err.value) and err.value.hint == hints.CONNECT_STRAVA
     assert fake.paths() == ["POST /oauth/token"]
 
 

@@ -17,6 +17,7 @@ def analyze(
     """Analyse runs: clean-running dynamics, left/right balance, early→late drift, findings."""
     from fitglute.batch import analyse_paths
     from fitglute.commands import fail
+    from fitglute.commands.hints import with_hint
     from fitglute.data import DEMO_RUN
     from fitglute.history import load_history
     from fitglute.model.exitcodes import ExitCode
@@ -44,7 +45,7 @@ def analyze(
         if result.status == "error":
             typer.echo(f"fitglute: {result.file}: {result.error}", err=True)
         if as_json:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(result.to_json(hint=with_hint), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         results.append(result)
     if not as_json:
@@ -56,12 +57,13 @@ def analyze(
 def render(results: list) -> None:
     from rich.console import Console
 
+    from fitglute.commands.hints import with_hint
     from fitglute.report.run import render_run, render_table
 
     console = Console()
     ok = [r for r in results if r.ok]
     if len(results) == 1 and ok:
-        render_run(ok[0], console)
+        render_run(ok[0], console, hint=with_hint)
     else:
         render_table(results, console)
     for r in results:

@@ -55,7 +55,9 @@ def _cli_errors() -> Iterator[None]:
     except ConfigError as err:
         _fail(str(err), EXIT_USAGE)
     except StravaError as err:
-        _fail(str(err), EXIT_AUTH)
+        from fitglute.commands.hints import with_hint
+
+        _fail(with_hint(str(err), err.hint), EXIT_AUTH)
     except KeyboardInterrupt:
         _fail("interrupted.", ExitCode.INTERRUPTED)
 

@@ -17,7 +17,7 @@ def install(every: str = typer.Option("1h", "--every", help="How often: 15m, 30m
     try:
         installed, line = cron.install(every)
     except cron.CronError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc.shown_as("--every")) from None
     if installed:
         typer.echo(f"installed: {line}")
         typer.echo(f"log: {config.sync_log_path()} (rotated)")

@@ -48,7 +48,9 @@ def sync(
             raise typer.Exit(ExitCode.USAGE) from None
     finally:
         lock.release()
-    for line in report.problems():
+    from fitglute.commands.hints import with_hint
+
+    for line in report.problems(with_hint):
         typer.echo(f"fitglute: {line}", err=True)
         s.engine.log.warning(line)
     s.engine.log.info(

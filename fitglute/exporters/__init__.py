@@ -41,6 +41,7 @@ class ExportReport:
     deferred_until: datetime | None = None
     deferred_reason: str = ""
     auth_error: str | None = None
+    auth_hint: str | None = None  # the runner's next step (a fitglute.model.hints code)
     previews: dict[int, str] = field(default_factory=dict)
 
     def failed(self) -> bool:
@@ -56,11 +57,11 @@ class ExportReport:
             return ExitCode.SOME_FAILED
         return ExitCode.OK
 
-    def problems(self) -> list[str]:
-        """One line per problem (what ``--quiet`` prints)."""
+    def problems(self, hint: Callable[[str, str | None], str] | None = None) -> list[str]:
+        """One line per problem (what ``--quiet`` prints); ``hint`` words the runner's next step."""
         lines = [f"activity {o.activity_id} ({o.start}): {o.status}: {o.detail}" for o in self.outcomes if o.problem]
         if self.auth_error:
-            lines.append(self.auth_error)
+            lines.append(hint(self.auth_error, self.auth_hint) if hint else self.auth_error)
         if self.deferred_until is not None:
             lines.append(f"{self.deferred_reason}; resumes after {self.deferred_until:%Y-%m-%d %H:%M} UTC")
         return lines

@@ -89,7 +89,7 @@ def export(job: ExportJob) -> None:
         return
     except strava.StravaAuthError as exc:
         _save_pending(job, pending if todo is None else [a.id for a in todo])
-        report.auth_error = str(exc)
+        report.auth_error, report.auth_hint = str(exc), exc.hint
         return
     except strava.StravaError as exc:  # Strava unreachable: what is left stays pending, nothing is lost
         _save_pending(job, pending if todo is None else [a.id for a in todo])

@@ -14,7 +14,7 @@ from fitglute.history.mapping import summary_from_result
 from fitglute.history.store import Store
 from fitglute.model.history import History
 from fitglute.model.result import RunResult
-from fitglute.rules import STAGE_HISTORY, Rule, RuleContext, RuleSet, ruleset
+from fitglute.rules import STAGE_HISTORY, NotAssessed, Rule, RuleContext, RuleSet, ruleset
 
 
 def needs_history(rule: Rule) -> bool:
@@ -50,9 +50,9 @@ def judge_again(result: RunResult, history: History, judging: RuleSet) -> RunRes
     """
     redo = {r.id for r in judging.rules if needs_history(r)}
     kept = [f for f in result.findings if f.rule not in redo]
-    not_assessed = {k: v for k, v in result.not_assessed.items() if k not in redo}
+    not_assessed = {k: NotAssessed(v, result.hints.get(k)) for k, v in result.not_assessed.items() if k not in redo}
     ctx = RuleContext(run=None, metrics=None, history=history, summary=summary_from_result(result), findings=kept)
     not_assessed.update(judging.judge(ctx, only=needs_history, order=lambda r: (r.stage, r.id)))
     out = RunResult.from_json(result.to_json())
-    out.findings, out.not_assessed = ctx.findings, not_assessed
+    out.judged(not_assessed, ctx.findings)
     return out

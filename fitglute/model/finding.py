@@ -42,6 +42,10 @@ class Finding:
 
 @dataclass
 class NotAssessed:
-    """The rule could not judge this run; ``reason`` is one readable line."""
+    """The rule could not judge this run; ``reason`` is one readable line.
+
+    ``hint`` is what the runner could do about it, as a :mod:`fitglute.model.hints` code.
+    """
 
     reason: str
+    hint: str | None = None

@@ -9,10 +9,11 @@ so a live result and a stored one carry the same values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fitglute.model.finding import Finding
+from fitglute.model.finding import Finding, NotAssessed
 from fitglute.model.stats import ChannelStats, Drift, as_dict
 
 STATUSES = ("ok", "skipped", "error")
@@ -52,6 +53,9 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     not_assessed: dict[str, str] = field(default_factory=dict)
+    #: rule id → a :mod:`fitglute.model.hints` code for the runner's next step (not in the JSON:
+    #: the command layer words it, ``to_json(hint=…)``)
+    hints: dict[str, str] = field(default_factory=dict, compare=False)
     speed_mps: float | None = None
     speed_change_pct: float | None = None
     steep_fraction: float | None = None
@@ -70,7 +74,14 @@ class RunResult:
     def metric(self, key: str) -> float | None:
         return (self.metrics or {}).get(key)
 
-    def to_json(self) -> dict[str, Any]:
+    def judged(self, not_assessed: dict[str, NotAssessed], findings: list[Finding]) -> None:
+        """Set what the rules said."""
+        self.findings = findings
+        self.not_assessed = {k: v.reason for k, v in not_assessed.items()}
+        self.hints = {k: v.hint for k, v in not_assessed.items() if v.hint}
+
+    def to_json(self, hint: Callable[[str, str], str] | None = None) -> dict[str, Any]:
+        """The JSON object; ``hint(reason, code)`` words the not-assessed reasons that carry one."""
         out: dict[str, Any] = {}
         for key in BASE_KEYS + (ANALYSED_KEYS if self.ok else ()):
             value = getattr(self, key)
@@ -80,6 +91,8 @@ class RunResult:
                 value = {k: as_dict(s) for k, s in value.items()}
             elif key == "findings":
                 value = [f.to_json() for f in value]
+            elif key == "not_assessed" and hint is not None:
+                value = {k: hint(r, self.hints[k]) if k in self.hints else r for k, r in value.items()}
             out[key] = value
         return out
 

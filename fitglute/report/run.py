@@ -6,6 +6,7 @@ what ``--json`` writes can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, Group
@@ -19,6 +20,7 @@ from fitglute.report.format import fmt_duration, fmt_pace, fmt_start, fmt_value
 from fitglute.rules import zones
 from fitglute.rules.confidence import confidence_word
 
+Hint = Callable[[str, str], str]
 ZONE_STYLE = {"purple": "magenta", "blue": "bright_blue", "green": "green", "orange": "dark_orange", "red": "red"}
 GRADE_STYLE = {"A": "bold white on dark_green", "B": "bold white on blue", "C": "bold black on yellow"}
 METRICS = tuple((k, CORE_CHANNELS[k].label, CORE_CHANNELS[k].unit, CORE_CHANNELS[k].digits) for k in DYNAMICS_KEYS)
@@ -172,7 +174,7 @@ def format_values(values: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def findings_section(result: RunResult) -> Group:
+def findings_section(result: RunResult, hint: Hint | None = None) -> Group:
     items: list[Any] = [Text("Findings", style="bold underline")]
     findings = [f.to_json() for f in result.findings]
     if not findings:
@@ -192,7 +194,8 @@ def findings_section(result: RunResult) -> Group:
             body.append("\nMeasured: " + format_values(f["values"]), style="dim")
         body.append(f"\nEvidence {f['evidence']}: {f.get('evidence_source', '')}", style="dim")
         items.extend([head, body, Text("")])
-    items.extend(not_assessed_lines(result.not_assessed))
+    reasons = {k: hint(r, result.hints[k]) if hint and k in result.hints else r for k, r in result.not_assessed.items()}
+    items.extend(not_assessed_lines(reasons))
     return Group(*items)
 
 
@@ -205,8 +208,8 @@ def not_assessed_lines(not_assessed: dict[str, str]) -> list[Text]:
     return [Text(f"not assessed · {', '.join(rules)}: {reason}", style="dim") for reason, rules in by_reason.items()]
 
 
-def render_run(result: RunResult, console: Console) -> None:
-    """The full single-run report."""
+def render_run(result: RunResult, console: Console, hint: Hint | None = None) -> None:
+    """The full single-run report; ``hint(reason, code)`` words the runner's next steps."""
     parts: list[Any] = [header(result), Text("")]
     if result.metric("gct_ms") is None and result.dynamics_source == "none":
         parts.append(Text("No Garmin running dynamics in this file (no GCT / vertical oscillation).", style="yellow"))
@@ -224,7 +227,7 @@ def render_run(result: RunResult, console: Console) -> None:
     parts += [Text(""), quality_line(result)]
     for w in result.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
-    parts += [Text(""), findings_section(result)]
+    parts += [Text(""), findings_section(result, hint)]
     title = result.file or "run"
     console.print(Panel(Group(*parts), title=f"fitglute · {title}", title_align="left"))
     console.print(Text("Hypotheses from running dynamics, not a diagnosis.", style="dim italic"))

@@ -42,8 +42,8 @@ class RuleSet:
         *,
         only: Callable[[Rule], bool] | None = None,
         order: Callable[[Rule], Any] | None = None,
-    ) -> dict[str, str]:
-        """Judge ``ctx`` with the rules (those ``only`` keeps) → {rule id: not-assessed reason}.
+    ) -> dict[str, NotAssessed]:
+        """Judge ``ctx`` with the rules (those ``only`` keeps) → {rule id: why not assessed}.
 
         Findings accumulate in ``ctx.findings``, most confident first.
         """
@@ -64,6 +64,8 @@ def ruleset(rules: Mapping[str, Rule], config: dict[str, Any] | None = None) -> 
     return RuleSet([r for r in rules.values() if r.id not in off], thresholds, groups)
 
 
-def evaluate(rules: Mapping[str, Rule], ctx: RuleContext, config: dict[str, Any] | None = None) -> dict[str, str]:
-    """Judge one run with every enabled rule → {rule id: not-assessed reason} (findings in ``ctx``)."""
+def evaluate(
+    rules: Mapping[str, Rule], ctx: RuleContext, config: dict[str, Any] | None = None
+) -> dict[str, NotAssessed]:
+    """Judge one run with every enabled rule → {rule id: why not assessed} (findings in ``ctx``)."""
     return ruleset(rules, config).judge(ctx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 
+from fitglute.model.hints import IMPORT_HISTORY
 from fitglute.model.history import Baseline, History, RunSummary, baseline_of
 from fitglute.model.times import DAY_S
 from fitglute.rules.common import MIN_CLEAN, NO_HISTORY, history_context
@@ -67,7 +68,7 @@ def check_persistent_bias(ctx: RuleContext, th: dict[str, float]) -> list[Findin
         return got
     history, cur = got
     if not history.before(cur.start):
-        return NotAssessed(NO_HISTORY)
+        return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     if cur.balance is None or cur.balance_low is None:
         return NotAssessed("no GCT balance interval in this run (chest strap or pod needed)")
     if not cur.comparable(th["min_clean_s"]):

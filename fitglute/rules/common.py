@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from fitglute.dynamics.cleaning import MIN_CLEAN_S
 from fitglute.model.finding import NotAssessed
+from fitglute.model.hints import IMPORT_HISTORY
 from fitglute.model.history import History, RunSummary
 from fitglute.rules.engine import RuleContext, Threshold
 
 MIN_CLEAN = Threshold(
     MIN_CLEAN_S, "minimum clean, flat running (s) before the rule judges", "evidence.md: ~10 minutes", 60.0, 36000.0
 )
-NO_HISTORY = "no history yet: import earlier runs with fitglute import"
+NO_HISTORY = "no history yet"
 
 
 def too_little_data(ctx: RuleContext, th: dict[str, float]) -> NotAssessed | None:
@@ -25,7 +26,7 @@ def too_little_data(ctx: RuleContext, th: dict[str, float]) -> NotAssessed | Non
 def history_context(ctx: RuleContext) -> tuple[History, RunSummary] | NotAssessed:
     """The history and the judged run as a summary, or why there is nothing to judge against."""
     if not isinstance(ctx.history, History) or ctx.summary is None:
-        return NotAssessed(NO_HISTORY)
+        return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     return ctx.history, ctx.summary
 
 

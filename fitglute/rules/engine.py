@@ -101,16 +101,17 @@ class Rule:
 
 def judge(
     rules: Iterable[Rule], ctx: RuleContext, thresholds: Mapping[str, dict[str, float]]
-) -> dict[str, str]:
+) -> dict[str, NotAssessed]:
     """Run ``rules`` in stage order on ``ctx`` (findings accumulate in ``ctx.findings``).
 
-    Returns ``{rule id: not-assessed reason}``; the findings end up most confident first.
+    Returns ``{rule id: NotAssessed}`` for the rules that could not judge; the findings end up
+    most confident first.
     """
-    not_assessed: dict[str, str] = {}
+    not_assessed: dict[str, NotAssessed] = {}
     for rule in sorted(rules, key=lambda r: r.stage):
         out = rule.check(ctx, thresholds[rule.id])
         if isinstance(out, NotAssessed):
-            not_assessed[rule.id] = out.reason
+            not_assessed[rule.id] = out
         else:
             ctx.findings.extend(out)
     ctx.findings.sort(key=lambda f: -f.confidence)

@@ -6,6 +6,7 @@ they say so (``NotAssessed(NO_HISTORY)``) instead of guessing.
 
 from __future__ import annotations
 
+from fitglute.model.hints import IMPORT_HISTORY
 from fitglute.model.history import RunSummary
 from fitglute.model.times import DAY_S
 from fitglute.rules.common import NO_HISTORY, history_context
@@ -38,7 +39,7 @@ def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
         return got
     history, cur = got
     if not history.before(cur.start):
-        return NotAssessed(NO_HISTORY)
+        return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     days = th["window_days"]
     window = history.before(cur.start, days)
     if not window:
@@ -121,7 +122,7 @@ def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding]
         return got
     history, cur = got
     if not history.before(cur.start):
-        return NotAssessed(NO_HISTORY)
+        return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     chronic_days = th["chronic_days"]
     span = (cur.start - (history.first_start or cur.start)) / DAY_S
     if span < chronic_days - 7:

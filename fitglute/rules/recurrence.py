@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from fitglute.model.hints import LOG_INJURY
 from fitglute.model.history import POSTERIOR_CHAIN, History, RunSummary
 from fitglute.model.times import DAY_S
 from fitglute.rules.asymmetry import biased_side, sensor_baseline
@@ -67,7 +68,7 @@ def check_same_side(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | N
         if i.site in POSTERIOR_CHAIN and i.date <= today and (today - i.date).days <= th["lookback_days"]
     ]
     if not injuries:
-        return NotAssessed("no hamstring, calf, achilles or glute injury in your log (fitglute injury add)")
+        return NotAssessed("no hamstring, calf, achilles or glute injury in your log", LOG_INJURY)
     if cur.balance is None and cur.drift_bal is None:
         return NotAssessed("no GCT balance in this run: the side of the load cannot be seen")
     if (cur.clean_running_s or 0.0) < th["min_clean_s"]:

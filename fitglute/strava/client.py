@@ -286,7 +286,7 @@ def get_client(settings: StravaSettings | None = None, store: TokenStore | None 
     store = store or TokenStore()
     tokens = store.load()
     if tokens is None:
-        raise AuthNeeded("Not connected to Strava yet: run `fitglute auth strava`.")
+        raise AuthNeeded("Not connected to Strava yet.")
     missing = missing_scopes(tokens.scope)
     if missing:
         raise AuthNeeded(scope_error_message(missing))

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fitglute.model import hints
+
 
 class StravaError(Exception):
-    """Anything that stops fitglute from talking to Strava; the message is one readable line."""
+    """Anything that stops fitglute from talking to Strava; the message is one readable line.
+
+    ``hint`` is the runner's next step as a :mod:`fitglute.model.hints` code (or None).
+    """
+
+    hint: str | None = None
 
 
 class StravaAuthError(StravaError):
     """The Strava connection cannot be set up or used as configured (scope, credentials, app state)."""
+
+    hint = hints.CONNECT_STRAVA
 
 
 class AuthNeeded(StravaAuthError):
@@ -19,6 +28,8 @@ class AuthNeeded(StravaAuthError):
 
 class AppInactive(StravaAuthError):
     """Strava answered 403 "Application inactive": the API app's owner has to reactivate it."""
+
+    hint = None
 
 
 class ActivityNotFound(StravaError):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://www.strava.com"
 REQUESTED_SCOPES: tuple[str, ...] = ("activity:read_all", "activity:write")
 RUN_SPORT_TYPES = frozenset({"Run", "TrailRun", "VirtualRun"})
-RERUN_AUTH = "run `fitglute auth strava` again"
+RERUN_AUTH = "connect fitglute to Strava again"  # the command layer adds how (hint CONNECT_STRAVA)
 SCOPE_HINT = "tick both boxes (view your private activities, edit your activities)"
 APP_SETTINGS_URL = "https://www.strava.com/settings/api"
 

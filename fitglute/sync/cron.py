@@ -14,30 +14,35 @@ import shlex
 import shutil
 import sys
 
+from fitglute.model.errors import InputError
+
 COMMENT = "fitglute-sync"
 _EVERY = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
 
 
-class CronError(ValueError):
-    """A schedule we cannot express, or a crontab we cannot edit."""
+class CronError(InputError):
+    """A schedule cron cannot express (the field is the interval, ``every``)."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__(template, "every")
 
 
 def schedule(every: str) -> str:
     """``15m`` / ``1h`` / ``6h`` / ``1d`` → a cron expression (minute 7 spares the top of the hour)."""
     match = _EVERY.match(every)
     if not match:
-        raise CronError(f"--every {every!r}: use minutes, hours or days like 30m, 1h, 6h, 1d")
+        raise CronError(f"{{field}} {every!r}: use minutes, hours or days like 30m, 1h, 6h, 1d")
     n, unit = int(match[1]), match[2]
     if unit in ("m", "min"):
         if n < 5 or 60 % n:
-            raise CronError(f"--every {every}: minutes must divide 60 and be at least 5 (5m, 10m, 15m, 20m, 30m)")
+            raise CronError(f"{{field}} {every}: minutes must divide 60 and be at least 5 (5m, 10m, 15m, 20m, 30m)")
         return f"*/{n} * * * *"
     if unit == "h":
         if not 1 <= n <= 23 or 24 % n:
-            raise CronError(f"--every {every}: hours must divide 24 (1h, 2h, 3h, 4h, 6h, 8h, 12h)")
+            raise CronError(f"{{field}} {every}: hours must divide 24 (1h, 2h, 3h, 4h, 6h, 8h, 12h)")
         return "7 * * * *" if n == 1 else f"7 */{n} * * *"
     if n != 1:
-        raise CronError(f"--every {every}: at most daily (1d)")
+        raise CronError(f"{{field}} {every}: at most daily (1d)")
     return "7 6 * * *"
 
 

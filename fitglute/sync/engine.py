@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,8 +63,8 @@ class SyncReport(ExportReport):
     def failed(self) -> bool:
         return super().failed() or bool(self.import_failures)
 
-    def problems(self) -> list[str]:
-        return [f"{path}: {reason}" for path, reason in self.import_failures] + super().problems()
+    def problems(self, hint: Callable[[str, str | None], str] | None = None) -> list[str]:
+        return [f"{path}: {reason}" for path, reason in self.import_failures] + super().problems(hint)
 
 
 def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:

@@ -1,0 +1,21 @@
+"""The runner's next step in command-line words, for the hint codes library messages carry."""
+
+from __future__ import annotations
+
+from fitglute.model import hints
+
+#: how each hint is worded after a reason ({reason} is the library's own words)
+TEMPLATES = {
+    hints.IMPORT_HISTORY: "{reason}: import earlier runs with fitglute import",
+    hints.LOG_INJURY: "{reason} (fitglute injury add)",
+    hints.CONNECT_STRAVA: "{reason}: run `fitglute auth strava`",
+}
+
+
+def with_hint(reason: str, hint: str | None) -> str:
+    """``reason`` followed by the command that helps; a closing full stop stays at the end."""
+    template = TEMPLATES.get(hint or "")
+    if template is None:
+        return reason
+    stop = "." if reason.endswith(".") else ""
+    return template.format(reason=reason.removesuffix(".")) + stop

@@ -1,0 +1,10 @@
+"""What the runner can do next, as codes: the library names the step, the command layer the command.
+
+A library message never names a command or a flag (a script or another front end has other
+ones); it carries one of these codes instead, and :mod:`fitglute.commands.hints` turns it into
+the words for the command line.
+"""
+
+IMPORT_HISTORY = "import-history"  #: earlier runs are needed: import them
+LOG_INJURY = "log-injury"  #: the injury log is empty or lacks what the rule needs
+CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)
