@@ -30,7 +30,7 @@ def add(
     from datetime import date
 
     from fitglute.commands import fail
-    from fitglute.history.injuries import validate_injury
+    from fitglute.history.entries import validate_injury
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import Store, StoreError
     from fitglute.model.errors import InputError
