@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from fitglute.model.history import Injury
 
 app = typer.Typer(
-    help="The injury log: where it hurt before — the most consistent predictor of the next injury.",
+    help="The injury log: where it hurt before — the most consistent predictor of the next injury — and "
+    "what changed in the weeks before each one.",
     no_args_is_help=True,
 )
 
@@ -104,6 +105,50 @@ def remove(
     typer.echo(f"removed injury #{injury.id}: {describe(injury)}")
     if again:
         typer.echo(f"history findings updated for {again} runs since {injury.date.isoformat()}")
+
+
+@app.command("review")
+def review(
+    injury_id: int = typer.Argument(None, help="One injury's id (default: every logged injury)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the reviews as a JSON array."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """What changed in the 6 weeks before each injury, against your own baseline."""
+    from fitglute.commands import fail
+    from fitglute.commands.history import open_existing
+    from fitglute.history.review import review_all
+    from fitglute.history.store import StoreError
+
+    try:
+        store = open_existing(db)
+        history = None if store is None else store.history()
+        if store is not None:
+            store.close()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    if history is None or not history.injuries:
+        if injury_id is not None:
+            raise fail(f"no injury with id {injury_id} (the injury log is empty)")
+        if as_json:
+            typer.echo("[]")
+        else:
+            typer.echo("no injuries logged (fitglute injury add --side left --site calf --date YYYY-MM-DD)")
+        return
+    reviews = review_all(history, injury_id)
+    if not reviews:
+        raise fail(f"no injury with id {injury_id} (see fitglute injury list)")
+    if as_json:
+        typer.echo(json.dumps(reviews, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from fitglute.report.review import render_review
+
+    console = Console()
+    for i, data in enumerate(reviews):
+        if i:
+            console.print("")
+        console.print(render_review(data))
 
 
 def describe(injury: Injury) -> str:
