@@ -73,9 +73,7 @@ def db(base_db: Path, tmp_path: Path) -> str:
 def stored(db: str) -> dict[str, dict]:
     """Stored results by the run's day."""
     with Store(db) as store:
-        return {
-            r["start_time"][:10]: store.get_run(r["sha256"]).result.to_json() for r in store.recent_runs(None)
-        }
+        return {r["start_time"][:10]: store.get_run(r["sha256"]).result.to_json() for r in store.recent_runs(None)}
 
 
 def rules_of(result: dict) -> dict[str, dict]:
@@ -233,7 +231,7 @@ def test_pain_add_and_remove_rejudge_the_tied_run(db: str) -> None:
     assert "symptom-trend" not in rules_of(stored(db)[newest])
     out = invoke("pain", "add", "--site", "achilles", "--side", "left", "--after", "3", "--morning", "4",
                  "--run", "latest", "--db", db)  # fmt: skip
-    assert out.exit_code == 0 and "history findings updated for 1 runs" in out.stdout
+    assert out.exit_code == 0 and "history findings updated for 1 run since" in out.stdout
     found = rules_of(stored(db)[newest])["symptom-trend"]
     assert found["side"] == "left" and found["values"]["morning"] == 4
     assert "Stop and get assessed" in found["action"]
@@ -324,7 +322,7 @@ def test_history_shows_tests_and_symptoms(db: str) -> None:
     out = invoke("history", "--db", db)
     assert out.exit_code == 0
     assert "bridge 2026-02-10 LSI 83.3 % · left weaker · flagged" in out.stdout  # 20 / 24
-    assert "Symptoms: 1 entries, latest left hamstring" in out.stdout
+    assert "Symptoms: 1 entry, latest left hamstring" in out.stdout
 
 
 def test_next_run_is_judged_with_tests_and_guardrail(base_db: Path, tmp_path: Path) -> None:

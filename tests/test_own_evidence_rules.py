@@ -284,6 +284,19 @@ def test_guardrail_by_duration_and_with_a_short_history() -> None:
     assert f.confidence == pytest.approx(0.85 * 0.5 * (0.5 + 0.5 * 7 / 30))
 
 
+def test_after_an_injury_only_the_runs_since_it_count() -> None:
+    earlier = [*steady_weeks(5), run(34, km=18.0)]  # an 18 km spike, then an injury two days later
+    hurt = Injury(1, day(36), "achilles", "right", "")
+    back = [run(44, km=5.0), run(46, km=6.0)]
+    f = judge(LOAD_GUARDRAIL, run(48, km=5.0), [*earlier, *back], injuries=[hurt])[0]
+    assert f.values["next_long_run_km"] == 6.6 and f.values["longest_date"] == day(46).isoformat()
+    assert "since your right achilles injury on" in f.message and RED_FLAGS in f.message
+    without = judge(LOAD_GUARDRAIL, run(48, km=5.0), [*earlier, *back])[0]
+    assert without.values["next_long_run_km"] == 19.8  # the spike would otherwise set the cap
+    old = Injury(2, day(2), "calf", "left", "")  # outside the 30 days: no effect
+    assert judge(LOAD_GUARDRAIL, run(48, km=5.0), [*earlier, *back], injuries=[old])[0].values == without.values
+
+
 def test_guardrail_rounds_down_so_it_never_exceeds_ten_percent() -> None:
     f = judge(LOAD_GUARDRAIL, run(10, km=5.0), [run(1, km=10.49), *[run(d, km=5.0) for d in range(2, 10)]])[0]
     assert f.values["next_long_run_km"] == 11.5  # 10.49 × 1.1 = 11.539 → 11.5, never 11.6

@@ -26,7 +26,7 @@ def add(
     """Log a test; runs from its date on are judged again with it."""
     from datetime import date
 
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.history.entries import validate_test
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import Store, StoreError
@@ -45,8 +45,7 @@ def add(
     from fitglute.report.evidence import describe_test
 
     typer.echo(f"added test #{test.id}: {describe_test(test)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {when.isoformat()}")
+    echo_rejudged(again, when)
 
 
 @app.command("list")
@@ -87,7 +86,7 @@ def remove(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove a test; runs from its date on are judged again without it."""
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.commands.history import open_existing
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import StoreError
@@ -106,8 +105,7 @@ def remove(
     from fitglute.report.evidence import describe_test
 
     typer.echo(f"removed test #{test.id}: {describe_test(test)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {test.date.isoformat()}")
+    echo_rejudged(again, test.date)
 
 
 @app.command("protocols")

@@ -137,7 +137,8 @@ def own_evidence_lines(tests: list[Any], symptoms: list[Any]) -> list[str]:
         shown = "; ".join(f"{t.kind} {t.date.isoformat()} {symmetry(t)}" for t in latest.values())
         lines.append(f"Capacity tests (latest of each): {shown} — fitglute test list")
     if symptoms:
-        lines.append(f"Symptoms: {len(symptoms)} entries, latest {describe_symptom(symptoms[-1])} — fitglute pain list")
+        count = "1 entry" if len(symptoms) == 1 else f"{len(symptoms)} entries"
+        lines.append(f"Symptoms: {count}, latest {describe_symptom(symptoms[-1])} — fitglute pain list")
     return lines
 
 

@@ -30,7 +30,7 @@ def add(
     """Log an injury; runs after its date are judged again with it."""
     from datetime import date
 
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.history.entries import validate_injury
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import Store, StoreError
@@ -47,8 +47,7 @@ def add(
     except StoreError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"added injury #{injury.id}: {describe(injury)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {when.isoformat()}")
+    echo_rejudged(again, when)
 
 
 @app.command("list")
@@ -86,7 +85,7 @@ def remove(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove an injury from the log; runs after its date are judged again without it."""
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.commands.history import open_existing
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import StoreError
@@ -103,8 +102,7 @@ def remove(
     except StoreError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"removed injury #{injury.id}: {describe(injury)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {injury.date.isoformat()}")
+    echo_rejudged(again, injury.date)
 
 
 @app.command("review")

@@ -30,7 +30,7 @@ def add(
     """Log symptoms at one site and side; runs from that day on are judged again with them."""
     from datetime import date
 
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.commands.history import open_existing
     from fitglute.history.entries import parse_day, resolve_run, validate_symptom
     from fitglute.history.rejudge import rejudge
@@ -67,8 +67,7 @@ def add(
     from fitglute.report.evidence import describe_symptom
 
     typer.echo(f"added symptom #{entry.id}: {describe_symptom(entry)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {when.isoformat()}")
+    echo_rejudged(again, when)
 
 
 @app.command("list")
@@ -116,7 +115,7 @@ def remove(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove an entry; runs from its date on are judged again without it."""
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.commands.history import open_existing
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import StoreError
@@ -135,8 +134,7 @@ def remove(
     from fitglute.report.evidence import describe_symptom
 
     typer.echo(f"removed symptom #{entry.id}: {describe_symptom(entry)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {entry.date.isoformat()}")
+    echo_rejudged(again, entry.date)
 
 
 def _score(value: float | None) -> str:

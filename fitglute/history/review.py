@@ -74,6 +74,7 @@ def review(history: History, injury: Injury) -> dict[str, Any]:
             "to": (first_day - timedelta(days=1)).isoformat(),
             "days": BASELINE_DAYS,
             "runs": len(baseline),
+            "history_from": history.runs[0].day.isoformat() if history.runs else None,
         },
         "spike_pct": None if largest is None else largest["spike_pct"],
         "spike": largest,

@@ -111,7 +111,8 @@ def symptoms_words(data: dict[str, Any]) -> str:
     for place, entries in by_place.items():
         worst = [max(v for v in (e["during"], e["after"], e["morning"]) if v is not None) for e in entries]
         trail = " → ".join(f"{w:g}" for w in worst[-5:])
-        parts.append(f"{place}: {len(entries)} entries, worst score per entry {trail}")
+        count = "1 entry" if len(entries) == 1 else f"{len(entries)} entries"
+        parts.append(f"{place}: {count}, worst score per entry {trail}")
     return "Symptoms: " + "; ".join(parts) + "."
 
 
@@ -139,9 +140,11 @@ def render_review(data: dict[str, Any]) -> Group:
         f"#{inj['id']} {SIDE_WORDS.get(inj['side'], inj['side'])} {inj['site']}, {inj['date']}{note}", style="bold"
     )
     win, base = data["window"], data["baseline"]
+    starts = base["history_from"]
+    late = f"; your history starts on {starts}" if starts and starts > base["from"] else ""
     intro = Text(
         f"The 6 weeks before it ({win['from']} to {win['to']}, {win['runs']} runs) against the 12 weeks before "
-        f"that ({base['from']} to {base['to']}, {base['runs']} runs):"
+        f"that ({base['from']} to {base['to']}, {base['runs']} runs{late}):"
     )
     items: list[Any] = [head, intro]
     items += [Text(f"• {line}") for line in review_words(data)]

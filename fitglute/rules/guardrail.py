@@ -10,7 +10,8 @@ absolute risk (per 1,000 runs), because a hazard ratio of 1.64 on 3 in 1,000 is 
 The cap must hold for the next few runs, so it is taken from the runs that will still be inside
 the 30-day window ``horizon_days`` from now (this run included): a long run about to drop out of
 the window does not raise it. After a run that was itself a spike, the cap is that run (no
-growth on top of a spike: fitglute design choice).
+growth on top of a spike). After an injury logged inside the window only the runs since it count:
+the month before an injury is not the base to grow from (both fitglute design choices).
 
 Not a body signal (signal group None). The structured value ``next_long_run_km`` (or
 ``next_long_run_min`` when the runs have no distance) is what a short line elsewhere (the Strava
@@ -22,7 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from fitglute.model.history import RunSummary
+from fitglute.model.history import History, Injury, RunSummary
+from fitglute.model.safety import RED_FLAGS
 from fitglute.model.times import DAY_S
 from fitglute.rules.common import history_context
 from fitglute.rules.confidence import GRADE_WEIGHT
@@ -82,6 +84,12 @@ def _in_reading_units(value: float, unit: str) -> tuple[str, float]:
     return "min", float(math.floor(value / 60.0 + 1e-6))
 
 
+def recent_injury(history: History, cur: RunSummary, days: float) -> Injury | None:
+    """The latest injury logged on or before this run's day and inside the window, if any."""
+    inside = [i for i in history.injuries if 0 <= (cur.day - i.date).days <= days]
+    return max(inside, key=lambda i: (i.date, i.id), default=None)
+
+
 def check_guardrail(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
     got = history_context(ctx)
     if isinstance(got, NotAssessed):
@@ -89,6 +97,9 @@ def check_guardrail(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | N
     history, cur = got
     days, horizon = th["window_days"], th["horizon_days"]
     pool = [*history.before(cur.start, days - horizon), cur]
+    injury = recent_injury(history, cur, days)
+    if injury is not None:
+        pool = [r for r in pool if r.day >= injury.date]
     unit = load_unit(pool)
     longest = max(pool, key=lambda r: (load_of(r, unit), r.start))  # of equals, the one that stays longest
     base = load_of(longest, unit)
@@ -101,7 +112,7 @@ def check_guardrail(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | N
     covered = min(1.0, (cur.start - (history.first_start or cur.start)) / (days * DAY_S))
     conf = GRADE_WEIGHT[LOAD_GUARDRAIL.evidence.grade] * th["info_weight"] * (0.5 + 0.5 * covered)
     cap_text = format_load(cap, unit) if unit == "duration_s" else f"{shown:.1f} km"
-    msg = _message(cur, longest, base, unit, cap_text, spike if spiked else None, th, covered)
+    msg = _message(cur, longest, base, unit, cap_text, spike if spiked else None, th, covered, injury)
     action = (
         f"Keep your next long run at or under {cap_text}, and let your longest run grow by at most "
         f"{th['cap_pct']:g} % at a time."
@@ -128,8 +139,16 @@ def _message(
     spike: Spike | None,
     th: dict[str, float],
     covered: float,
+    injury: Injury | None,
 ) -> str:
     days = th["window_days"]
+    which = "this run" if longest is cur else f"{format_load(base, unit)} on {longest.day.isoformat()}"
+    if injury is not None:
+        return (
+            f"Next long run: up to {cap_text}, {th['cap_pct']:g} % over your longest run since your {injury.side} "
+            f"{injury.site} injury on {injury.date.isoformat()} ({which}): the month before an injury is not the "
+            f"base to grow from. Coming back, let pain decide before any number. {risk_words()} {RED_FLAGS}"
+        )
     if spike is not None:
         head = (
             f"Next long run: at most {cap_text}. This run was already {spike.pct:.0f} % longer than your longest "
@@ -137,7 +156,6 @@ def _message(
             "this length until it is part of your usual month."
         )
     else:
-        which = "this run" if longest is cur else f"{format_load(base, unit)} on {longest.day.isoformat()}"
         head = (
             f"Next long run: up to {cap_text} keeps you within {th['cap_pct']:g} % of the longest run that will "
             f"still be in your {days:.0f}-day window over the next {th['horizon_days']:.0f} days ({which})."
