@@ -341,3 +341,11 @@ def test_next_run_is_judged_with_tests_and_guardrail(base_db: Path, tmp_path: Pa
     assert found["capacity-asymmetry"]["side"] == "right"
     # the longest run still in the window next week is the 4.32 km spike of 2026-02-22
     assert found["load-guardrail"]["values"]["next_long_run_km"] == pytest.approx(1.1 * 4.32, abs=0.1)
+
+
+def test_history_shows_tests_before_any_run(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite")
+    invoke("test", "add", "hop", "--left", "150", "--right", "160", "--date", "2026-03-01", "--db", db)
+    out = invoke("history", "--db", db)
+    assert "no runs yet" in out.stdout and "hop 2026-03-01 LSI 93.8 % · left weaker" in out.stdout  # 150 / 160
+    assert json.loads(invoke("history", "--json", "--db", db).stdout) == []  # --json stays a list of runs

@@ -69,10 +69,10 @@ def history(
     if as_json:
         typer.echo(json.dumps([run_json(r) for r in runs], ensure_ascii=False))
         return
-    if not runs:
+    if runs:
+        render_history(runs, total)
+    else:
         typer.echo("no runs yet: import them with fitglute import PATH (files, folders, a Strava export)")
-        return
-    render_history(runs, total)
     for line in own_evidence_lines(tests, symptoms):
         typer.echo(line)
     if pending:
