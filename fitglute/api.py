@@ -13,6 +13,7 @@ from typing import Any
 
 _WHERE: dict[str, str] = {
     "block_bootstrap_mean": "fitglute.dynamics",
+    "CapacityTest": "fitglute.model.capacity",
     "ChannelMapper": "fitglute.sensors",
     "ChannelSpec": "fitglute.model.channels",
     "ChannelStats": "fitglute.dynamics",
@@ -45,6 +46,7 @@ _WHERE: dict[str, str] = {
     "RunResult": "fitglute.model.result",
     "RunSummary": "fitglute.model.history",
     "Sensor": "fitglute.model.run",
+    "Symptom": "fitglute.model.history",
     "Source": "fitglute.sources",
     "STAGE_COMPOSITE": "fitglute.rules.engine",
     "STAGE_HISTORY": "fitglute.rules.engine",

@@ -59,7 +59,8 @@ def index_names(conn: sqlite3.Connection) -> set[str]:
 def seed_version(conn: sqlite3.Connection, version: int, result: RunResult) -> None:
     """Rows as a fitglute of that schema version would have written them."""
     if version >= 1:
-        cols = {k: v for k, v in columns_of(result).items() if k not in ("sensor", "quality")}
+        v3_columns = ("sensor", "quality")  # written from version 3 on (hand-checked value below)
+        cols = {k: v for k, v in columns_of(result).items() if version >= 3 or k not in v3_columns}
         cols.update(
             result_json=json.dumps(result.to_json()), imported_at="2026-01-01T00:00:00Z", source_path="/old/run.fit"
         )
@@ -74,6 +75,18 @@ def seed_version(conn: sqlite3.Connection, version: int, result: RunResult) -> N
     if version >= 2:
         conn.execute("INSERT INTO exporter_state VALUES ('strava', '123', '{\"posted\": true}', 'x')")
         conn.execute("INSERT INTO sync_state VALUES ('strava.not_before', '2026-01-01T00:00:00Z', 'x')")
+    if version >= 3:
+        conn.execute("INSERT INTO ignored_files VALUES ('ab', 'skipped', 'not a run', '/ride.fit', 'x')")
+    if version >= 4:
+        conn.execute(
+            "INSERT INTO capacity_tests (date, kind, left, right, note, created) VALUES "
+            "('2025-12-10', 'heel-raise', 25, 18, '', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO symptoms (date, site, side, during, after, morning, run_sha, note, created) VALUES "
+            "('2025-12-11', 'achilles', 'left', 3, 4, 2, ?, '', 'x')",
+            (result.sha256,),
+        )
 
 
 @pytest.mark.parametrize("version", range(migrations.LATEST))
@@ -99,6 +112,16 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, version: int, resul
         if version >= 2:
             assert store.get_exporter_state("strava", "123") == {"posted": True}
             assert store.get_sync("strava.not_before") == "2026-01-01T00:00:00Z"
+        if version >= 3:
+            assert store.known("ab") == "skipped"
+        if version >= 4:
+            assert [(t.kind, t.left, t.right) for t in store.tests()] == [("heel-raise", 25.0, 18.0)]
+            assert [(s.site, s.morning, s.run_sha) for s in store.symptoms()] == [("achilles", 2.0, result.sha256)]
+        # whatever the old version, the own-evidence tables (v4) work and reach the history snapshot
+        store.add_test(date(2026, 1, 2), "bridge", 20, 20)
+        store.add_symptom(date(2026, 1, 3), "calf", "right", {"after": 2.0})
+        history = store.history()
+        assert history.tests[-1].kind == "bridge" and history.symptoms[-1].site == "calf"
     with Store(tmp_path / "fresh.sqlite") as fresh:
         assert migrated_tables == table_columns(fresh.conn)
         assert migrated_indexes == index_names(fresh.conn)

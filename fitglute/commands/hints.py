@@ -8,6 +8,8 @@ from fitglute.model import hints
 TEMPLATES = {
     hints.IMPORT_HISTORY: "{reason}: import earlier runs with fitglute import",
     hints.LOG_INJURY: "{reason} (fitglute injury add)",
+    hints.LOG_TEST: "{reason} (fitglute test protocols, then fitglute test add)",
+    hints.LOG_SYMPTOM: "{reason} (fitglute pain add)",
     hints.CONNECT_STRAVA: "{reason}: run `fitglute auth strava`",
 }
 

@@ -55,7 +55,7 @@ def history(
     try:
         store = open_existing(db)
         if store is None:
-            runs, total, pending = [], 0, None
+            runs, total, pending, tests, symptoms = [], 0, None, [], []
         else:
             with store:
                 runs = store.recent_runs(limit or None)
@@ -63,15 +63,18 @@ def history(
                 for r in runs:
                     r["findings"] = found[r["sha256"]]
                 total, pending = store.run_count(), store.pending_rejudge()
+                tests, symptoms = store.tests(), store.symptoms()
     except StoreError as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps([run_json(r) for r in runs], ensure_ascii=False))
         return
-    if not runs:
+    if runs:
+        render_history(runs, total)
+    else:
         typer.echo("no runs yet: import them with fitglute import PATH (files, folders, a Strava export)")
-        return
-    render_history(runs, total)
+    for line in own_evidence_lines(tests, symptoms):
+        typer.echo(line)
     if pending:
         typer.echo("note: history findings are being updated — run fitglute import again to finish")
 
@@ -124,6 +127,21 @@ def render_history(runs: list[dict[str, Any]], total: int) -> None:
     Console().print(table)
 
 
+def own_evidence_lines(tests: list[Any], symptoms: list[Any]) -> list[str]:
+    """Under the runs: the latest test of each kind and the latest symptom entry."""
+    from fitglute.report.evidence import describe_symptom, symmetry
+
+    lines = []
+    if tests:
+        latest = {t.kind: t for t in tests}  # tests come oldest first
+        shown = "; ".join(f"{t.kind} {t.date.isoformat()} {symmetry(t)}" for t in latest.values())
+        lines.append(f"Capacity tests (latest of each): {shown} — fitglute test list")
+    if symptoms:
+        count = "1 entry" if len(symptoms) == 1 else f"{len(symptoms)} entries"
+        lines.append(f"Symptoms: {count}, latest {describe_symptom(symptoms[-1])} — fitglute pain list")
+    return lines
+
+
 def findings_text(findings: list[dict[str, Any]], top: int = 2) -> str:
     """The top findings as ``rule L/R``; the count of the others."""
     short = {"left": " L", "right": " R"}
@@ -134,20 +152,23 @@ def findings_text(findings: list[dict[str, Any]], top: int = 2) -> str:
 
 def trends(
     metric: str = typer.Option(
-        "gct_balance", "--metric", help="gct_balance, gct, vertical_ratio, cadence or distance (weekly)."
+        "gct_balance",
+        "--metric",
+        help="gct_balance, gct, vertical_ratio, cadence, distance (weekly), lsi-<test> (e.g. lsi-heel-raise) "
+        "or pain-<site>-<side> (e.g. pain-achilles-left).",
     ),
     weeks: int = typer.Option(26, "--weeks", min=1, max=520, help="Weeks up to the latest run."),
     as_json: bool = typer.Option(False, "--json", help="Print the plotted data as JSON."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """A metric over the weeks: your runs, your baseline band, injuries and load spikes marked."""
+    """A metric over the weeks: your runs, your baseline band, injuries, tests and load spikes marked."""
     from fitglute.commands import fail
     from fitglute.history.store import StoreError
-    from fitglute.history.trends import METRICS, trend_data
+    from fitglute.history.trends import known_metric, metric_names, trend_data
     from fitglute.report.trends import legend_line, render_trend
 
-    if metric not in METRICS:
-        raise fail(f"unknown --metric {metric!r} (one of: {', '.join(METRICS)})")
+    if not known_metric(metric):
+        raise fail(f"unknown --metric {metric!r} (one of: {metric_names()})")
     try:
         store = open_existing(db)
         if store is None:
@@ -161,7 +182,7 @@ def trends(
         if as_json:
             typer.echo(json.dumps(data or {"metric": metric, "weeks": weeks, "points": []}, ensure_ascii=False))
         else:
-            typer.echo(f"no runs with {metric} yet: import them with fitglute import PATH")
+            typer.echo(no_data_words(metric))
         return
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
@@ -174,3 +195,11 @@ def trends(
     text = render_trend(data, width=width, height=max(12, min(size.lines - 4, 28)), color=console.is_terminal)
     typer.echo(text.rstrip("\n"))
     typer.echo(legend_line(data))
+
+
+def no_data_words(metric: str) -> str:
+    if metric.startswith("lsi-"):
+        return f"no {metric[4:]} tests yet: log one with fitglute test add {metric[4:]} --left N --right N"
+    if metric.startswith("pain-"):
+        return "no symptoms at that site and side yet: log them with fitglute pain add"
+    return f"no runs with {metric} yet: import them with fitglute import PATH"

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from fitglute.model.history import Injury
 
 app = typer.Typer(
-    help="The injury log: where it hurt before — the most consistent predictor of the next injury.",
+    help="The injury log: where it hurt before — the most consistent predictor of the next injury — and "
+    "what changed in the weeks before each one.",
     no_args_is_help=True,
 )
 
@@ -29,8 +30,8 @@ def add(
     """Log an injury; runs after its date are judged again with it."""
     from datetime import date
 
-    from fitglute.commands import fail
-    from fitglute.history.injuries import validate_injury
+    from fitglute.commands import echo_rejudged, fail
+    from fitglute.history.entries import validate_injury
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import Store, StoreError
     from fitglute.model.errors import InputError
@@ -46,8 +47,7 @@ def add(
     except StoreError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"added injury #{injury.id}: {describe(injury)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {when.isoformat()}")
+    echo_rejudged(again, when)
 
 
 @app.command("list")
@@ -85,7 +85,7 @@ def remove(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove an injury from the log; runs after its date are judged again without it."""
-    from fitglute.commands import fail
+    from fitglute.commands import echo_rejudged, fail
     from fitglute.commands.history import open_existing
     from fitglute.history.rejudge import rejudge
     from fitglute.history.store import StoreError
@@ -102,8 +102,51 @@ def remove(
     except StoreError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"removed injury #{injury.id}: {describe(injury)}")
-    if again:
-        typer.echo(f"history findings updated for {again} runs since {injury.date.isoformat()}")
+    echo_rejudged(again, injury.date)
+
+
+@app.command("review")
+def review(
+    injury_id: int = typer.Argument(None, help="One injury's id (default: every logged injury)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the reviews as a JSON array."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """What changed in the 6 weeks before each injury, against your own baseline."""
+    from fitglute.commands import fail
+    from fitglute.commands.history import open_existing
+    from fitglute.history.review import review_all
+    from fitglute.history.store import StoreError
+
+    try:
+        store = open_existing(db)
+        history = None if store is None else store.history()
+        if store is not None:
+            store.close()
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    if history is None or not history.injuries:
+        if injury_id is not None:
+            raise fail(f"no injury with id {injury_id} (the injury log is empty)")
+        if as_json:
+            typer.echo("[]")
+        else:
+            typer.echo("no injuries logged (fitglute injury add --side left --site calf --date YYYY-MM-DD)")
+        return
+    reviews = review_all(history, injury_id)
+    if not reviews:
+        raise fail(f"no injury with id {injury_id} (see fitglute injury list)")
+    if as_json:
+        typer.echo(json.dumps(reviews, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from fitglute.report.review import render_review
+
+    console = Console()
+    for i, data in enumerate(reviews):
+        if i:
+            console.print("")
+        console.print(render_review(data))
 
 
 def describe(injury: Injury) -> str:

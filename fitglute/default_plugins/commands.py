@@ -5,13 +5,15 @@ from fitglute.hookspecs import hookimpl
 
 @hookimpl
 def register_commands(cli):
-    from fitglute.commands import analyze, auth, cron, history, imports, injury, plugins, rules, sync
+    from fitglute.commands import analyze, auth, capacity, cron, history, imports, injury, pain, plugins, rules, sync
 
     cli.command("analyze")(analyze.analyze)
     cli.command("import")(imports.import_)
     cli.command("history")(history.history)
     cli.command("trends")(history.trends)
     cli.add_typer(injury.app, name="injury")
+    cli.add_typer(capacity.app, name="test")
+    cli.add_typer(pain.app, name="pain")
     cli.add_typer(rules.app, name="rules")
     cli.command("plugins")(plugins.plugins)
     cli.add_typer(auth.app, name="auth")

@@ -5,7 +5,7 @@ from fitglute.hookspecs import hookimpl
 
 @hookimpl
 def register_rules(register):
-    from fitglute.rules import asymmetry, composite, fatigue, form, load, recurrence
+    from fitglute.rules import asymmetry, capacity, composite, fatigue, form, guardrail, load, recurrence, symptoms
 
     # the order rules are listed and judged in within a stage (stages order the rest)
     for rule in (
@@ -14,6 +14,9 @@ def register_rules(register):
         load.LOAD_SPIKE,
         *asymmetry.RULES,
         *recurrence.RULES,
+        *capacity.RULES,
+        *symptoms.RULES,
+        *guardrail.RULES,
         load.ACUTE_CHRONIC,
         *composite.RULES,
     ):

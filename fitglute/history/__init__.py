@@ -28,4 +28,4 @@ def load_history(db: Path | str | None = None) -> History | None:
             history = store.history()
     except StoreError:
         return None
-    return history if history.runs or history.injuries else None
+    return None if history.empty else history

@@ -102,6 +102,8 @@ SUMMARY_COLUMNS = (
     "drift_balance_low",
     "drift_balance_high",
     "quality",
+    "speed_mps",
+    "gct_ms",
 )
 
 
@@ -127,6 +129,8 @@ def summary_from_row(row: tuple[Any, ...] | dict[str, Any]) -> RunSummary:
         drift_bal_low=v.get("drift_balance_low"),
         drift_bal_high=v.get("drift_balance_high"),
         quality=v.get("quality"),
+        speed_mps=v.get("speed_mps"),
+        gct_ms=v.get("gct_ms"),
     )
 
 

@@ -174,11 +174,46 @@ def _v3_balance_quality(result: dict[str, Any]) -> float:
     return round(float(q), 4)
 
 
+def _v4_own_evidence(conn: sqlite3.Connection) -> None:
+    """The runner's own evidence: side-to-side capacity tests and the symptom log (0–10 scales,
+    optionally tied to a stored run; a run is never deleted, but if one were the entry stays)."""
+    _script(
+        conn,
+        """
+        CREATE TABLE capacity_tests (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            date     TEXT NOT NULL,                 -- ISO date of the test
+            kind     TEXT NOT NULL,                 -- heel-raise | heel-raise-bent | bridge | hop | pogo
+            left     REAL NOT NULL,                 -- reps, cm or pain 0-10, as the protocol says
+            right    REAL NOT NULL,
+            note     TEXT NOT NULL DEFAULT '',
+            created  TEXT NOT NULL
+        );
+        CREATE INDEX capacity_tests_date ON capacity_tests(date);
+        CREATE TABLE symptoms (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            date     TEXT NOT NULL,                 -- ISO date the scores are about
+            site     TEXT NOT NULL,                 -- as in the injury log
+            side     TEXT NOT NULL,                 -- left | right | both
+            during   REAL,                          -- 0-10 during the run
+            after    REAL,                          -- 0-10 after it
+            morning  REAL,                          -- 0-10 stiffness the next morning
+            run_sha  TEXT REFERENCES runs(sha256) ON DELETE SET NULL,
+            note     TEXT NOT NULL DEFAULT '',
+            created  TEXT NOT NULL,
+            CHECK (during IS NOT NULL OR after IS NOT NULL OR morning IS NOT NULL)
+        );
+        CREATE INDEX symptoms_date ON symptoms(date);
+        """,
+    )
+
+
 #: MIGRATIONS[i] takes the schema from version i to version i + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_core,
     _v2_exporter_state,
     _v3_sensor_baselines,
+    _v4_own_evidence,
 )
 LATEST = len(MIGRATIONS)
 

@@ -19,14 +19,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fitglute import config
 from fitglute.history import migrations
+from fitglute.history.logbook import Logbook
 from fitglute.history.mapping import SUMMARY_COLUMNS, columns_of, summary_from_row
-from fitglute.model.history import INJURY_SIDES, SITES, History, Injury
+from fitglute.model.history import History
 from fitglute.model.result import RunResult
 from fitglute.model.times import now_iso
 
@@ -54,8 +54,11 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message is one readable line."""
 
 
-class Store:
-    """A connection to one history database, migrated to the latest schema on open."""
+class Store(Logbook):
+    """A connection to one history database, migrated to the latest schema on open.
+
+    The hand-kept logs (injuries, capacity tests, symptoms) are the :class:`Logbook` part.
+    """
 
     def __init__(self, path: Path | str | None = None, *, readonly: bool = False, timeout: float = 30.0) -> None:
         self.path = Path(path) if path is not None else config.db_path()
@@ -253,10 +256,21 @@ class Store:
         for sha, text in rows:
             yield sha, RunResult.from_json(json.loads(text))
 
+    def latest_run(self) -> tuple[str, str] | None:
+        """(sha256, start time) of the newest stored run, or None."""
+        row = self.conn.execute("SELECT sha256, start_time FROM runs ORDER BY start_time DESC LIMIT 1").fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def run_start(self, sha256: str) -> str | None:
+        """The start time of a stored run, or None when the store does not hold it."""
+        row = self.conn.execute("SELECT start_time FROM runs WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else row[0]
+
     def history(self) -> History:
-        """Every run as a RunSummary plus the injury log: what history-aware rules read."""
+        """Every run as a RunSummary plus the injury log, tests and symptoms: what history-aware
+        rules read."""
         rows = self.conn.execute(f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM runs ORDER BY start_time")
-        return History([summary_from_row(r) for r in rows], self.injuries())
+        return History([summary_from_row(r) for r in rows], self.injuries(), self.tests(), self.symptoms())
 
     # ------------------------------------------------------------------ re-judge marker
 
@@ -280,34 +294,6 @@ class Store:
         """Drop the marker only if nobody moved it earlier than what was just re-judged."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM sync_state WHERE key = ? AND value >= ?", (REJUDGE_KEY, up_to))
-
-    # ------------------------------------------------------------------ injuries
-
-    def add_injury(self, day: date, site: str, side: str, note: str = "") -> Injury:
-        if site not in SITES:
-            raise ValueError(f"site must be one of {', '.join(SITES)}")
-        if side not in INJURY_SIDES:
-            raise ValueError(f"side must be one of {', '.join(INJURY_SIDES)}")
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO injuries (date, site, side, note, created) VALUES (?, ?, ?, ?, ?)",
-                (day.isoformat(), site, side, note, now_iso()),
-            )
-            self._mark_rejudge(f"{day.isoformat()}T00:00:00Z")
-        return Injury(int(cur.lastrowid or 0), day, site, side, note)
-
-    def injuries(self) -> list[Injury]:
-        rows = self.conn.execute("SELECT id, date, site, side, note FROM injuries ORDER BY date, id")
-        return [Injury(i, date.fromisoformat(d), site, side, note) for i, d, site, side, note in rows]
-
-    def remove_injury(self, injury_id: int) -> Injury | None:
-        with self.transaction() as conn:
-            row = conn.execute("SELECT id, date, site, side, note FROM injuries WHERE id = ?", (injury_id,)).fetchone()
-            if row is None:
-                return None
-            conn.execute("DELETE FROM injuries WHERE id = ?", (injury_id,))
-            self._mark_rejudge(f"{row[1]}T00:00:00Z")
-        return Injury(row[0], date.fromisoformat(row[1]), row[2], row[3], row[4])
 
     # ------------------------------------------------------------------ exporter and sync state
 

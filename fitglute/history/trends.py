@@ -2,8 +2,13 @@
 
 Per-run metrics are listed run by run; distance as weekly totals. The runner's baseline band
 comes from their own comparable runs on the latest run's sensor (a chest strap and a pod read
-different levels, so mixing them would draw a band that fits neither); injuries and load spikes
-are listed for marking.
+different levels, so mixing them would draw a band that fits neither); injuries, capacity tests
+and load spikes are listed for marking.
+
+The runner's own evidence has trends too: ``lsi-<test>`` (the limb symmetry index of each
+capacity test, with the 90 % flag line) and ``pain-<site>-<side>`` (the symptom log's 0–10
+scores, with the next-morning flag line). Their window ends at the latest run or entry,
+whichever is later, so a test logged after the last run still shows.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from fitglute.model.capacity import LSI_FLAG_PCT, PROTOCOLS
 from fitglute.model.channels import CORE_CHANNELS
-from fitglute.model.history import NOT_COMPARABLE, baseline_of
+from fitglute.model.history import INJURY_SIDES, NOT_COMPARABLE, SITES, baseline_of
 from fitglute.model.times import DAY_S, iso_utc, parse_iso
 from fitglute.rules.zones import BALANCE_GREEN_PTS
 
@@ -39,10 +45,26 @@ METRICS: dict[str, TrendMetric] = {
     "cadence": _of_channel("cadence_spm", "cadence_spm"),
     "distance": TrendMetric("distance_m", "Weekly distance", "km", 1),
 }
+#: the own-evidence metrics: a capacity test's LSI, a site and side's symptom scores
+LSI_METRICS = {f"lsi-{kind}": kind for kind, p in PROTOCOLS.items() if not p.pain}
+PAIN_METRICS = {f"pain-{site}-{side}": (site, side) for site in SITES for side in INJURY_SIDES}
+#: where the symptom trend draws its flag line (symptom-trend's next-morning default)
+MORNING_FLAG = 3.0
+
+
+def known_metric(metric: str) -> bool:
+    return metric in METRICS or metric in LSI_METRICS or metric in PAIN_METRICS
+
+
+def metric_names() -> str:
+    """The --metric choices in words (the pain ones as a pattern: there are 27 of them)."""
+    return ", ".join([*METRICS, *LSI_METRICS, "pain-<site>-<side>"])
 
 
 def trend_data(store: Any, metric: str, weeks: int) -> dict[str, Any]:
-    """Everything the trend plot shows, for the ``weeks`` up to the latest stored run."""
+    """Everything the trend plot shows, for the ``weeks`` up to the latest stored run (or entry)."""
+    if metric in LSI_METRICS or metric in PAIN_METRICS:
+        return entry_trend(store, metric, weeks)
     spec = METRICS[metric]
     out: dict[str, Any] = {
         "metric": metric,
@@ -55,6 +77,7 @@ def trend_data(store: Any, metric: str, weeks: int) -> dict[str, Any]:
         "points": [],
         "baseline": None,
         "injuries": [],
+        "tests": [],
         "load_spikes": [],
     }
     latest = store.latest_start()
@@ -70,7 +93,9 @@ def trend_data(store: Any, metric: str, weeks: int) -> dict[str, Any]:
         {"date": s["start_time"], "sha256": s["sha256"], "spike_pct": s["values"].get("spike_pct")} for s in spikes
     ]
     first_day = datetime.fromtimestamp(start, tz=UTC).date()
-    out["injuries"] = [i.to_json() for i in store.injuries() if first_day <= i.date <= date.fromisoformat(latest[:10])]
+    last_day = date.fromisoformat(latest[:10])
+    out["injuries"] = [i.to_json() for i in store.injuries() if first_day <= i.date <= last_day]
+    out["tests"] = [_test_mark(t) for t in store.tests() if first_day <= t.date <= last_day]
     spiked = {s["sha256"] for s in spikes}
     if metric == "distance":
         out["points"], values = weekly_points(rows, spiked, first_day, date.fromisoformat(latest[:10]))
@@ -140,3 +165,84 @@ def weekly_points(
     for p in points:
         p["value"] = round(p["value"], 2)
     return points, [p["value"] for p in points]
+
+
+# --------------------------------------------------------------------------- tests and symptoms
+
+
+def _test_mark(test: Any) -> dict[str, Any]:
+    """A capacity test as a marker on a run trend."""
+    return {
+        "date": test.date.isoformat(),
+        "kind": test.kind,
+        "lsi_pct": test.lsi_pct,
+        "weaker_side": test.weaker_side,
+        "flagged": test.flagged(),
+    }
+
+
+def entry_trend(store: Any, metric: str, weeks: int) -> dict[str, Any]:
+    """A capacity test's LSI or a site's symptom scores over the weeks, with injuries marked."""
+    if metric in LSI_METRICS:
+        kind = LSI_METRICS[metric]
+        entries = [t for t in store.tests() if t.kind == kind]
+        label, unit, flag = f"Limb symmetry index, {kind}", "% weaker ÷ stronger", LSI_FLAG_PCT
+    else:
+        site, side = PAIN_METRICS[metric]
+        # an entry for both sides is an entry for each side too
+        entries = [s for s in store.symptoms() if s.site == site and s.side in (side, "both")]
+        label, unit, flag = f"Symptoms, {side} {site}", "0–10", MORNING_FLAG
+    out: dict[str, Any] = {
+        "metric": metric,
+        "label": label,
+        "unit": unit,
+        "weeks": weeks,
+        "from": None,
+        "to": None,
+        "aggregation": "test" if metric in LSI_METRICS else "entry",
+        "points": [],
+        "baseline": None,
+        "flag_line": flag,
+        "injuries": [],
+        "tests": [],
+        "load_spikes": [],
+    }
+    days = [e.date for e in entries]
+    latest = store.latest_start()
+    if latest is not None:
+        days.append(date.fromisoformat(latest[:10]))
+    if not entries:
+        return out
+    last = max(days)
+    first = max(last - timedelta(weeks=weeks), min(e.date for e in entries))
+    out["from"], out["to"] = f"{first.isoformat()}T00:00:00Z", f"{last.isoformat()}T00:00:00Z"
+    chosen = [e for e in entries if first <= e.date <= last]
+    out["points"] = [_lsi_point(e) if metric in LSI_METRICS else _pain_point(e) for e in chosen]
+    out["points"] = [p for p in out["points"] if p["value"] is not None]
+    out["injuries"] = [i.to_json() for i in store.injuries() if first <= i.date <= last]
+    return out
+
+
+def _lsi_point(test: Any) -> dict[str, Any]:
+    return {
+        "date": f"{test.date.isoformat()}T00:00:00Z",
+        "value": test.lsi_pct,
+        "left": test.left,
+        "right": test.right,
+        "weaker_side": test.weaker_side,
+        "flagged": test.flagged(),
+        "id": test.id,
+    }
+
+
+def _pain_point(entry: Any) -> dict[str, Any]:
+    return {
+        "date": f"{entry.date.isoformat()}T00:00:00Z",
+        "value": entry.worst,
+        "during": entry.during,
+        "after": entry.after,
+        "morning": entry.morning,
+        "side": entry.side,
+        "run_sha256": entry.run_sha,
+        "id": entry.id,
+    }

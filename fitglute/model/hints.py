@@ -7,4 +7,6 @@ the words for the command line.
 
 IMPORT_HISTORY = "import-history"  #: earlier runs are needed: import them
 LOG_INJURY = "log-injury"  #: the injury log is empty or lacks what the rule needs
+LOG_TEST = "log-test"  #: no (recent) side-to-side capacity test: do one and log it
+LOG_SYMPTOM = "log-symptom"  #: the symptom log is empty or has nothing recent
 CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)

@@ -6,8 +6,10 @@ they say so (``NotAssessed(NO_HISTORY)``) instead of guessing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fitglute.model.hints import IMPORT_HISTORY
-from fitglute.model.history import RunSummary
+from fitglute.model.history import History, RunSummary
 from fitglute.model.times import DAY_S
 from fitglute.rules.common import NO_HISTORY, history_context
 from fitglute.rules.confidence import GRADE_WEIGHT
@@ -30,6 +32,36 @@ def _load(run: RunSummary, unit: str) -> float:
     return float(getattr(run, unit) or 0.0)
 
 
+#: the load helpers under public names, for the other load-aware parts (guardrail, injury review)
+format_load, load_unit, load_of = _fmt_load, _load_unit, _load
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A run's length against the longest run of the window before it (Frandsen et al. 2025)."""
+
+    unit: str  # "distance_m" or "duration_s"
+    value: float
+    previous: float  # the longest run of the window
+    longest: RunSummary
+    pct: float  # % longer than that run (negative: shorter)
+
+
+def spike_of(history: History, cur: RunSummary, days: float) -> Spike | NotAssessed:
+    """``cur`` against the longest run of the ``days`` before it (by distance, else duration)."""
+    window = history.before(cur.start, days)
+    if not window:
+        return NotAssessed(f"no runs in the {days:.0f} days before this one: no longest run to compare with")
+    unit = "distance_m" if (cur.distance_m or 0) > 0 and any((r.distance_m or 0) > 0 for r in window) else "duration_s"
+    value = _load(cur, unit)
+    longest = max(window, key=lambda r: _load(r, unit))
+    previous = _load(longest, unit)
+    if value <= 0 or previous <= 0:
+        return NotAssessed("neither distance nor duration recorded: the run's length is unknown")
+    pct = round((value / previous - 1.0) * 100.0, 2)  # 11.0 km after 10.0 km is 10 %, not 10.000001 %
+    return Spike(unit, value, previous, longest, pct)
+
+
 # --------------------------------------------------------------------------- load-spike
 
 
@@ -41,16 +73,12 @@ def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
     if not history.before(cur.start):
         return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     days = th["window_days"]
-    window = history.before(cur.start, days)
-    if not window:
-        return NotAssessed(f"no runs in the {days:.0f} days before this one: no longest run to compare with")
-    unit = "distance_m" if (cur.distance_m or 0) > 0 and any((r.distance_m or 0) > 0 for r in window) else "duration_s"
-    value = _load(cur, unit)
-    longest = max(window, key=lambda r: _load(r, unit))
-    previous = _load(longest, unit)
-    if value <= 0 or previous <= 0:
-        return NotAssessed("neither distance nor duration recorded: the run's length is unknown")
-    spike = round((value / previous - 1.0) * 100.0, 2)  # 11.0 km after 10.0 km is 10 %, not 10.000001 %
+    got_spike = spike_of(history, cur, days)
+    if isinstance(got_spike, NotAssessed):
+        return got_spike
+    unit, value, previous, longest, spike = (
+        got_spike.unit, got_spike.value, got_spike.previous, got_spike.longest, got_spike.pct
+    )  # fmt: skip
     if spike <= th["spike_pct"]:
         return []
     size = min(1.0, 0.5 + 0.5 * (spike - th["spike_pct"]) / max(th["strong_pct"] - th["spike_pct"], 1e-9))
