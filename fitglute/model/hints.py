@@ -8,3 +8,4 @@ the words for the command line.
 IMPORT_HISTORY = "import-history"  #: earlier runs are needed: import them
 LOG_INJURY = "log-injury"  #: the injury log is empty or lacks what the rule needs
 CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)
+REWRITE_NOTE = "rewrite-note"  #: the runner may have fitglute rewrite one activity's note (``activity`` field)
