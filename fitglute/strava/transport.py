@@ -63,11 +63,16 @@ _watching = threading.local()
 
 
 class _Watchdog:
-    """Shuts down the sockets of the request running in this thread once ``seconds`` have passed."""
+    """Shuts down the sockets of the request running in this thread once ``seconds`` have passed.
+
+    Sockets are recorded when a connection is taken from the pool and when it connects: http.client
+    drops its own reference once a response "takes over" the connection, so the connection object
+    alone is not enough to reach the socket a slow body is still being read from.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
-        self._connections: list[Any] = []
+        self._sockets: list[Any] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(0.0, seconds), self._fire)
         self._timer.daemon = True
@@ -81,26 +86,25 @@ class _Watchdog:
         self._timer.cancel()
         _watching.dog = None
 
-    def watch(self, connection: Any) -> None:
+    def watch(self, sock: Any) -> None:
         with self._lock:
             if self.fired:
                 raise _TimeUp
-            self._connections.append(connection)
+            if sock is not None:
+                self._sockets.append(sock)
 
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
-            for connection in self._connections:
-                sock = getattr(connection, "sock", None)
-                if sock is not None:
-                    with contextlib.suppress(OSError):  # already closed: nothing left to cut
-                        sock.shutdown(socket.SHUT_RDWR)
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
-def _watch_connection(connection: Any) -> None:
+def _watch(sock: Any) -> None:
     dog = getattr(_watching, "dog", None)
     if dog is not None:
-        dog.watch(connection)
+        dog.watch(sock)
 
 
 @functools.cache
@@ -108,18 +112,33 @@ def _adapter_classes() -> tuple[type, type]:
     """Build the adapter classes lazily so importing this module does not import requests."""
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            _watch(self.sock)
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            _watch(self.sock)
+
     class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
         def _get_conn(self, timeout: float | None = None) -> Any:
             conn = super()._get_conn(timeout)
-            _watch_connection(conn)
+            _watch(getattr(conn, "sock", None))  # a kept-alive connection connects no more
             return conn
 
     class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
         def _get_conn(self, timeout: float | None = None) -> Any:
             conn = super()._get_conn(timeout)
-            _watch_connection(conn)
+            _watch(getattr(conn, "sock", None))
             return conn
 
     class StravaAdapter(HTTPAdapter):
