@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sync_kit
 from fake_strava import FakeStrava, next_quarter
 from filelock import FileLock
 from sync_kit import (
@@ -30,16 +31,13 @@ from sync_kit import (
     cli,
     count_blocks,
     desc,
-    fake,  # noqa: F401 - fixture
     gets,
     puts,
-    runs,  # noqa: F401 - fixture
     set_config,
     since,
     sources,
     statuses,
     sync,
-    two,  # noqa: F401 - fixture
 )
 
 from fitglute import strava
@@ -48,6 +46,8 @@ from fitglute.exporters import note_text
 from fitglute.exporters import strava as strava_note
 from fitglute.history.store import Store
 from fitglute.model.exitcodes import ExitCode
+
+fake, runs, two = sync_kit.fake, sync_kit.runs, sync_kit.two  # the shared fixtures, seen by pytest here
 
 
 # ----------------------------------------------------------------------------------- the note

@@ -11,6 +11,7 @@ import sys
 import time
 
 import pytest
+import sync_kit
 from fake_strava import FakeStrava
 from filelock import FileLock
 from sync_kit import (
@@ -22,15 +23,12 @@ from sync_kit import (
     count_blocks,
     days_ago,
     desc,
-    fake,  # noqa: F401 - fixture
     puts,
-    runs,  # noqa: F401 - fixture
     set_config,
     since,
     sources,
     statuses,
     sync,
-    two,  # noqa: F401 - fixture
 )
 
 from fitglute import strava
@@ -38,6 +36,8 @@ from fitglute import sync as s
 from fitglute.exporters import strava as strava_note
 from fitglute.history.store import Store
 from fitglute.model.exitcodes import ExitCode
+
+fake, runs, two = sync_kit.fake, sync_kit.runs, sync_kit.two  # the shared fixtures, seen by pytest here
 
 
 # ------------------------------------------------------------------------------- the deadline

@@ -11,10 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sync_kit
 from fake_strava import FakeStrava
-from sync_kit import NOW, add, fake, make_run, sources, statuses, sync  # noqa: F401 - fixture
+from sync_kit import NOW, add, make_run, sources, statuses, sync
 
 from fitglute.sync import cron
+
+fake = sync_kit.fake  # the shared fixture, seen by pytest here
 
 RECENT = 30
 ARRIVALS = {28: "morning", 74: "evening"}  # the cron run (of 96) after which a new run is there

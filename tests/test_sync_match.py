@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sync_kit
 from fake_strava import FakeStrava
 from sync_kit import (
     EXPORT_ID,
@@ -21,20 +22,19 @@ from sync_kit import (
     count_blocks,
     days_ago,
     desc,
-    fake,  # noqa: F401 - fixture
     gets,
     make_run,
     puts,
-    runs,  # noqa: F401 - fixture
     since,
     sources,
     statuses,
     sync,
-    two,  # noqa: F401 - fixture
 )
 
 from fitglute.history.store import Store
 from fitglute.sources import configured
+
+fake, runs, two = sync_kit.fake, sync_kit.runs, sync_kit.two  # the shared fixtures, seen by pytest here
 
 MANUAL, REUPLOAD, PUSHED = 201, 202, 203
 PUSH_ID = 15555666777

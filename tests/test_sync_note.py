@@ -4,29 +4,31 @@ the way back."""
 
 from __future__ import annotations
 
+import sync_kit
 from fake_strava import FakeStrava
 from sync_kit import (
     LIST,
     A,
     B,
+    add,
     block_of,
     cli,
     count_blocks,
     desc,
-    fake,  # noqa: F401 - fixture
     puts,
-    runs,  # noqa: F401 - fixture
     set_config,
     since,
+    sources,
     statuses,
     sync,
-    two,  # noqa: F401 - fixture
 )
 
 from fitglute.exporters import note_state
 from fitglute.exporters.note_merge import digest
 from fitglute.exporters.note_text import END_MARKER, START_MARKER
 from fitglute.history.store import Store
+
+fake, runs, two = sync_kit.fake, sync_kit.runs, sync_kit.two  # the shared fixtures, seen by pytest here
 
 FULL = '[strava]\nnote_detail = "full"\n'
 HINT = f"(fitglute sync --force {A} to rewrite)"
@@ -77,10 +79,8 @@ def test_a_start_marker_line_quoted_in_the_runners_text_is_theirs(two: FakeStrav
 
 
 def test_an_indented_copy_gets_no_second_block(fake: FakeStrava, runs):
-    from sync_kit import add, sources
-
     fake.login()
-    indented = "Copied from a friend:\n" + "\n".join(f"    {START_MARKER}\n    GCT 240 ms\n    {END_MARKER}".split("\n"))
+    indented = f"Copied from a friend:\n    {START_MARKER}\n    GCT 240 ms\n    {END_MARKER}"
     add(fake, runs["a"], A, description=indented)
     sources(runs["a"])
     report = sync()
@@ -112,8 +112,6 @@ def _hint(reason: str, code: str | None, **fields) -> str:
 
 
 def test_a_crlf_description_gets_a_crlf_block_and_keeps_it(fake: FakeStrava, runs):
-    from sync_kit import add, sources
-
     fake.login()
     mine = "Intervals 6×800\r\nlegs heavy\r\n"
     add(fake, runs["a"], A, description=mine)
