@@ -641,3 +641,14 @@ def test_state_must_be_present_ascii_and_equal(state):
     from fitglute.strava import redirect
 
     assert redirect.state_matches(state, "abc") is (state == "abc")
+
+
+def test_the_config_folder_is_private_whoever_creates_it(fake: FakeStrava, home, tmp_path):
+    from fitglute.cli import app
+
+    assert CliRunner().invoke(app, ["sources", "add", str(tmp_path)]).exit_code == 0  # before any login
+    assert stat.S_IMODE((home / "config").stat().st_mode) == 0o700
+    (home / "config").chmod(0o755)  # as an older fitglute left it
+    fake.login()
+    assert stat.S_IMODE((home / "config").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "config" / strava.TOKEN_FILENAME).stat().st_mode) == 0o600

@@ -210,14 +210,14 @@ def status(
         if not offline:
             try:
                 athlete_id, name = strava.athlete(strava.get_client(store=store))
-            except strava.StravaAuthError:
-                raise
             except strava.StravaError as err:
+                if isinstance(err, strava.StravaAuthError):
+                    raise  # revoked, or the app is inactive: one line and exit 4 (_cli_errors)
                 checked = f"not checked: {err}"
             else:
                 tokens = store.load() or tokens  # a refresh on the way is on disk now
-                tokens_name = name or tokens.athlete_name
-                checked = f"working (Strava knows athlete {athlete_id}{', ' + tokens_name if tokens_name else ''})"
+                who = name or tokens.athlete_name
+                checked = f"working (Strava knows athlete {athlete_id}{', ' + who if who else ''})"
         typer.echo(f"Strava: connected as {tokens.athlete_name or '?'} (athlete {tokens.athlete_id})")
         typer.echo(f"Permissions: {', '.join(tokens.scope) or 'none'}{verified}")
         typer.echo(f"Access token: {_expiry_text(tokens.expires_at)}")

@@ -289,7 +289,9 @@ def sync_one(run: _Sync, act: Any) -> Outcome:
     text = plan.description or ""
     if len(text) > run.settings.description_max_chars:
         keep(state.leave(states.TOO_LONG, want))
-        return outcome("too-long", _too_long(len(text), run.settings.description_max_chars), notice=True)
+        return outcome(
+            "too-long", _too_long(len(text), run.settings.description_max_chars), notice=True, hint=REWRITE_NOTE
+        )
     if job.dry_run:
         job.report.previews[act.id] = block or "(block removed: note detail is off)"
         return outcome("would-post", how)
@@ -306,7 +308,9 @@ def sync_one(run: _Sync, act: Any) -> Outcome:
         return outcome("gone", "activity no longer on Strava; its run may match a re-upload")
     except strava.RequestRefused as exc:
         keep(state.leave(states.REFUSED, want))
-        return outcome("refused", f"Strava refused the new description ({exc}) — left as it is", notice=True)
+        return outcome(
+            "refused", f"Strava refused the new description ({exc}) — left as it is", notice=True, hint=REWRITE_NOTE
+        )
     if normalise(stored) != normalise(text) and not (plan.written and verbatim_spans(stored, plan.written)):
         return _cut_by_strava(run, act.id, state, want, current, len(stored), len(text), outcome)
     keep(state.wrote(sha, plan.written, plan.separator))
@@ -339,7 +343,7 @@ def _cut_by_strava(run: _Sync, activity_id: int, state: Any, want: str | None, o
         restored = f"putting your description back failed ({exc})"
     states.save(run.store, activity_id, state.leave(states.TOO_LONG, want))
     return outcome("too-long", f"Strava kept {kept:,} of {sent:,} characters; {restored} — left as it is",
-                   notice=True)
+                   notice=True, hint=REWRITE_NOTE)
 
 
 def _reread(client: Any, activity_id: int) -> str | None:

@@ -65,10 +65,11 @@ class SyncOptions:
 
 
 def deadline_s(cfg: dict | None = None) -> float:
-    """``[sync] deadline_s``: how long one sync may talk to Strava in all (default 600 s).
+    """``[sync] deadline_s``: seconds from a sync's start after which no Strava request runs (600).
 
-    A trickling server cannot hold a sync — and its lock — past it; the sync saves its place and
-    exits 3, and the next run goes on.
+    Counted from the start (importing new files included), enforced on every request: a trickling
+    server cannot hold a sync — and its lock — past it; the sync saves its place and exits 3, and
+    the next run goes on. (Importing itself is not cut: it is local and safe to interrupt anyway.)
     """
     section = (config.load_config() if cfg is None else cfg).get("sync", {})
     if not isinstance(section, dict):
