@@ -381,6 +381,7 @@ def test_notes_from_real_findings_never_leak_injury_details_or_rule_text(injured
     for result in results:
         messages = [f.message for f in result.findings if f.message]
         declared_here = declared + " ".join(f.action for f in result.findings)
+        assert note_text.build_note(result, detail="off", injuries=injuries, rules=rules) is None
         for detail in ("summary", "full"):
             for allowed in (False, True):
                 text = note_text.build_note(result, detail=detail, injuries=injuries if allowed else None, rules=rules)

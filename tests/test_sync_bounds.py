@@ -61,6 +61,16 @@ def test_a_trickling_server_cannot_hold_a_sync_past_its_deadline(two: FakeStrava
     assert count_blocks(desc(two, A)) == 1
 
 
+def test_a_stalled_server_is_cut_off_at_the_deadline_not_at_the_read_timeout(two: FakeStrava, monkeypatch):
+    monkeypatch.setenv("FITGLUTE_STRAVA_READ_TIMEOUT_S", "30")
+    sync(no_post=True)
+    two.fail_next("timeout", method="GET", path="/athlete/activities", delay=20)  # no byte for 20 s
+    started = time.monotonic()
+    report = s.run_sync(s.SyncOptions(workers=1, deadline_s=2))
+    assert report.exit_code == ExitCode.DEFERRED and "time limit" in report.stopped
+    assert time.monotonic() - started < 10 and report.outcomes == []
+
+
 def test_a_write_cut_off_by_the_deadline_is_recognised_by_the_next_sync(two: FakeStrava, monkeypatch):
     """The PUT reaches Strava, then its answer trickles past the deadline: no second note."""
     two.fail_next("trickle", method="PUT", path=rf"/activities/{A}$", delay=0.25)

@@ -32,7 +32,7 @@ def install(
     except cron.CronError as exc:
         raise fail(exc.shown_as("--every")) from None
     if check:
-        typer.echo("running `fitglute sync --quiet` once, as cron will run it …")
+        typer.echo("running `fitglute sync --quiet` once, as cron will run it (a real sync) …")
         trial = cron.trial_run(deadline_s() + 120)
         if not trial.works:
             lines = [line for line in trial.stderr.strip().splitlines() if line.strip()] or ["(no message)"]

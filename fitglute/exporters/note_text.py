@@ -58,7 +58,9 @@ DETAILS = ("off", "summary", "full")
 SUMMARY_MAX_CHARS = 600
 FULL_MAX_CHARS = 1400
 
-#: the only fields of a :class:`Finding` the note reads (``message`` and ``values`` never are)
+#: the only fields of a :class:`Finding` the note reads (``message`` and ``values`` never are); a new
+#: structured field meant for the public (say, how clear the signal is) is added here, to
+#: :class:`PublicFinding` and to the finding line — nothing else reaches the block
 PUBLIC_FIELDS = ("rule", "side", "confidence", "evidence", "action")
 #: what a rule names in ``needs`` when it reads what the runner logged by hand
 PRIVATE_INPUTS = frozenset({"injury log"})

@@ -162,14 +162,14 @@ def export(job: ExportJob) -> None:
         run.listed = {a.id for a in activities}
         todo = list(activities)
         left += [i for i in pending if i not in run.listed]
+        while todo:  # the listed runs first: new runs never wait behind a long pending list
+            report.outcomes.append(sync_one(run, todo[0]))
+            todo.pop(0)
         while left:
             info = _pending_activity(run, left[0])
             if info is not None:
-                todo.append(info)
+                report.outcomes.append(sync_one(run, info))
             left.pop(0)
-        while todo:
-            report.outcomes.append(sync_one(run, todo[0]))
-            todo.pop(0)
     except strava.RateLimited as exc:
         store.set_sync(NOT_BEFORE_KEY, exc.not_before.isoformat())
         rest = _save_pending(job, _left(pending, todo, left))

@@ -176,7 +176,7 @@ def _adapter_classes() -> tuple[type, type]:
                         _ = response.content  # the body too is read before the watchdog stops
                     return response
                 except Exception:
-                    if dog.fired:
+                    if dog.fired or self.deadline.left() <= 0:  # cut off, or timed out at the deadline
                         raise DeadlineReached(self.deadline.seconds) from None
                     raise
 
