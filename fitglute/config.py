@@ -51,6 +51,20 @@ def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP))
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) for fitglute's own files; the config folder is 0700.
+
+    The config folder holds the Strava tokens and the API app's secret, so it is created readable
+    by its owner only, and tightened to 0700 if an older fitglute made it 0755.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and path == config_dir():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    return path
+
+
 def config_path() -> Path:
     return config_dir() / "config.toml"
 

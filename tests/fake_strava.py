@@ -28,8 +28,15 @@ What it supports
 * Rate limits: both buckets counted per API request, ``X-RateLimit-*`` and ``X-ReadRateLimit-*`` on
   every API answer, 429 once usage passes the limit (:meth:`set_rate`).
 * Fault injection for the next N matching calls (:meth:`fail_next`): any status (429, 5xx, 401, 403,
-  ``"inactive"`` for the inactive-app 403) or ``"timeout"`` (the request is applied, then the answer is
-  delayed past the client's read timeout: models a write that may have happened).
+  ``"inactive"`` for the inactive-app 403), ``"timeout"`` (the request is applied, then the answer is
+  delayed past the client's read timeout: models a write that may have happened) or ``"trickle"``
+  (the request is applied, then the answer is sent one byte every ``delay`` s: no read timeout ever
+  fires).
+* A clock (:attr:`FakeStrava.clock`): the 15-minute and daily rate windows reset at :00/:15/:30/:45
+  and at UTC midnight of that clock, so a test can move time through a whole day.
+* Short pages (:attr:`FakeStrava.page_cap`: at most that many activities per page, whatever
+  ``per_page`` asks) and a description limit (:attr:`FakeStrava.description_limit`, answered with
+  a 400 or, with :attr:`truncate_descriptions`, by cutting the text).
 """
 
 from __future__ import annotations
@@ -85,6 +92,7 @@ class _Fault:
     delay: float = 1.0
     body: Any = None
     headers: dict[str, str] | None = None
+    skip: int = 0  # matching requests let through first
 
     def matches(self, rec: Recorded) -> bool:
         if self.method and rec.method != self.method.upper():
@@ -118,6 +126,10 @@ class FakeStrava:
     rate_usage: dict[str, list[int]] = field(
         default_factory=lambda: {"overall": [0, 0], "read": [0, 0]}
     )
+    clock: Any = None  # () -> aware datetime; None: rate windows never reset
+    page_cap: int | None = None
+    description_limit: int | None = None
+    truncate_descriptions: bool = False
 
     def __post_init__(self) -> None:
         self.access_tokens: dict[str, _Grant] = {}
@@ -125,6 +137,7 @@ class FakeStrava:
         self.codes: dict[str, _Grant] = {}
         self.issued: list[str] = []  # every token/secret the fake handed out (for leak checks)
         self._faults: list[_Fault] = []
+        self._window: tuple[Any, Any] | None = None  # (quarter hour, day) the counters belong to
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self._handle)
@@ -259,22 +272,24 @@ class FakeStrava:
         delay: float = 1.0,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        skip: int = 0,
     ) -> None:
-        """Answer the next ``times`` matching requests with a fault.
+        """Answer the next ``times`` matching requests (after letting ``skip`` through) with a fault.
 
-        ``what``: an HTTP status, ``"inactive"`` (403 inactive app) or ``"timeout"`` (apply, then stall
-        ``delay`` s). ``path`` is a regex searched in the request path. A 429 without ``headers`` reports
-        the 15-minute window as exceeded.
+        ``what``: an HTTP status, ``"inactive"`` (403 inactive app), ``"timeout"`` (apply, then stall
+        ``delay`` s) or ``"trickle"`` (apply, then send the answer one byte every ``delay`` s). ``path``
+        is a regex searched in the request path. A 429 without ``headers`` reports the 15-minute window
+        as exceeded.
         """
-        if what == "timeout":
-            self._faults.append(_Fault("timeout", times, method=method, path=path, delay=delay))
+        if what in ("timeout", "trickle"):
+            self._faults.append(_Fault(str(what), times, method=method, path=path, delay=delay, skip=skip))
             return
         if what == "inactive":
             what, body = 403, body or {
                 "message": "Forbidden",
                 "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
             }
-        self._faults.append(_Fault("status", times, int(what), method, path, delay, body, headers))
+        self._faults.append(_Fault("status", times, int(what), method, path, delay, body, headers, skip))
 
     # ---------------------------------------------------------------- inspection helpers
     def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
@@ -307,11 +322,16 @@ class FakeStrava:
         rec.status = response.status_code
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "trickle":
+            return _trickled(response, fault.delay)
         return response
 
     def _take_fault(self, rec: Recorded) -> _Fault | None:
         for fault in self._faults:
             if fault.remaining > 0 and fault.matches(rec):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.remaining -= 1
                 return fault
         return None
@@ -408,10 +428,14 @@ class FakeStrava:
         match = _ACTIVITY_PATH.match(path)
         if match and int(match.group(1)) in self.activities:
             activity = self.activities[int(match.group(1))]
-            if method == "PUT":
-                for key in ("description", "name"):
-                    if isinstance(rec.json, dict) and key in rec.json:
-                        activity[key] = rec.json[key]
+            if method == "PUT" and isinstance(rec.json, dict):
+                update = {k: rec.json[k] for k in ("description", "name") if k in rec.json}
+                text, limit = update.get("description"), self.description_limit
+                if isinstance(text, str) and limit is not None and len(text) > limit:
+                    if not self.truncate_descriptions:
+                        return _bad_request("Activity", "description"), 400
+                    update["description"] = text[:limit]
+                activity.update(update)
             return activity, 200
         return {"message": "Record Not Found", "errors": [
             {"resource": "Activity", "field": "id", "code": "invalid"}]}, 404
@@ -430,9 +454,19 @@ class FakeStrava:
         chosen.sort(key=epoch, reverse=not (query.get("after") and not query.get("before")))
         summaries = [{k: v for k, v in a.items() if k != "description"} | {"resource_state": 2}
                      for a in chosen]
-        return summaries[(page - 1) * per_page: page * per_page]
+        cut = summaries[(page - 1) * per_page: page * per_page]
+        return cut[: self.page_cap] if self.page_cap is not None else cut
 
     def _count_rate(self) -> bool:
+        if self.clock is not None:
+            now = self.clock()
+            window = (now.replace(minute=now.minute // 15 * 15, second=0, microsecond=0), now.date())
+            if self._window is not None and window != self._window:
+                for usage in self.rate_usage.values():
+                    usage[0] = 0  # a new quarter hour
+                    if window[1] != self._window[1]:
+                        usage[1] = 0  # a new UTC day
+            self._window = window
         over = False
         for bucket, usage in self.rate_usage.items():
             usage[0] += 1
@@ -468,6 +502,19 @@ _ERROR_BODIES: dict[int, Any] = {
 def _bad_request(resource: str, fieldname: str) -> dict[str, Any]:
     error = {"resource": resource, "field": fieldname, "code": "invalid"}
     return {"message": "Bad Request", "errors": [error]}
+
+
+def _trickled(response: Response, delay: float) -> Response:
+    """The same answer, sent one byte at a time (each byte restarts the client's read timeout)."""
+    body = response.get_data()
+
+    def drip() -> Iterator[bytes]:
+        for i in range(len(body)):
+            time.sleep(delay)
+            yield body[i: i + 1]
+
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(drip(), status=response.status_code, headers=headers, direct_passthrough=True)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -27,7 +27,10 @@ def tabfile(tmp_path, monkeypatch):
 
 
 def cli(*args: str):
-    return CliRunner().invoke(app, ["cron", *args])
+    """``cron …``; an install makes no trial run unless a test asks for one (``--check``)."""
+    if args and args[0] == "install" and "--check" not in args:
+        args = (*args, "--no-check")
+    return CliRunner().invoke(app, ["cron", *[a for a in args if a != "--check"]])
 
 
 def entries(path) -> list[str]:
@@ -45,6 +48,7 @@ def test_valid_schedules(every, expr, tabfile):
     assert line.startswith(expr + " ") and line.endswith("# fitglute-sync")
     assert f"installed: {line}" in result.stdout
     assert "sync.log (rotated)" in result.stdout
+    assert "Strava cost at --every" in result.stdout
 
 
 @pytest.mark.parametrize("every", ["7m", "5h", "2d", "0m", "90m", "soon", ""])
@@ -115,9 +119,69 @@ def test_without_a_crontab_program_the_line_is_printed(tmp_path, monkeypatch):
 
     result = cli("install", "--every", "6h")
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["no crontab program here; add this line to your scheduler:", cron.line("6h")]
+    told = result.stdout.splitlines()
+    assert told[:2] == ["no crontab program here; add this line to your scheduler:", cron.line("6h")]
     assert cron.line("6h").startswith("7 */6 * * * ") and "-m fitglute sync --quiet" in cron.line("6h")
     assert cli("show").stdout.strip() == "no fitglute cron entry (no crontab program here)"
     assert cli("remove").stdout.strip() == "no fitglute cron entry to remove"
     bad = cli("install", "--every", "5h")
     assert bad.exit_code == 2 and bad.stderr.startswith("fitglute: --every 5h")
+
+
+# ------------------------------------------------------------------------ the trial run, the cost
+@pytest.fixture
+def fake(monkeypatch, home):
+    from fake_strava import fake_strava_fixture
+
+    yield from fake_strava_fixture(monkeypatch, home)
+
+
+def strava_in_config(fake) -> None:
+    """cron sees no environment: where Strava is (here the fake) must be in config.toml."""
+    from fitglute import config
+
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text(f'[strava]\nbase_url = "{fake.base_url}"\n', encoding="utf-8")
+
+
+def test_install_refuses_when_cron_would_not_find_the_app_secret(fake, tabfile, monkeypatch):
+    """The secret only in this shell's environment: every cron run would exit 4 "credentials missing"."""
+    strava_in_config(fake)
+    fake.login()  # tokens as an older `auth strava` left them: no client secret in the file
+    result = CliRunner().invoke(app, ["cron", "install", "--every", "15m"])
+    assert result.exit_code == 2, result.output
+    assert "not installed" in result.stderr and "exits 4" in result.stderr
+    assert "credentials missing" in result.stderr and "fitglute auth strava" in result.stderr
+    assert not tabfile.exists() or entries(tabfile) == []
+    assert fake.calls() == []  # the trial stopped before Strava: it had no secret to refresh with
+
+
+def test_install_after_auth_strava_works_under_cron_and_says_what_it_costs(fake, tabfile, home, monkeypatch):
+    from fake_strava import CLIENT_SECRET
+
+    strava_in_config(fake)
+    monkeypatch.setattr("fitglute.commands.auth.secrets.token_urlsafe", lambda n=16: "st")
+    pasted = f"http://127.0.0.1/callback?state=st&code={fake.issue_code()}&scope={fake.grant_scope}\n"
+    login = CliRunner().invoke(app, ["auth", "strava", "--no-browser"], input=pasted)  # secret from env vars
+    assert login.exit_code == 0, login.output
+    token = (home / "config" / "strava_tokens.json").read_text()
+    assert CLIENT_SECRET in token  # kept for cron, in the 0600 file
+    assert oct((home / "config").stat().st_mode & 0o777) == "0o700"
+
+    mark = len(fake.calls())
+    result = CliRunner().invoke(app, ["cron", "install", "--every", "15m"])
+    assert result.exit_code == 0, result.output
+    (line,) = entries(tabfile)
+    assert line.startswith("*/15 * * * * ")
+    assert [c.path for c in fake.calls()[mark:]] == ["/api/v3/athlete/activities"]  # the trial really synced
+    assert "96 syncs a day × 1 list request = 96 requests a day when nothing is new" in result.stdout
+    assert "1 of 100 per 15 minutes" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("every", "activities", "per_day", "pages"),
+    [("15m", 30, 192, 2), ("1h", 30, 48, 2), ("5m", 250, 864, 3), ("1d", 0, 1, 1), ("15m", 200, 192, 2)],
+)
+def test_the_cost_of_a_schedule(every, activities, per_day, pages):
+    cost = cron.daily_cost(every, activities)
+    assert (cost.per_day_idle, cost.list_requests) == (per_day, pages)

@@ -351,8 +351,9 @@ def test_list_recent_runs_filters_runs_and_converts_fields(fake: FakeStrava):
     assert first.distance_m == pytest.approx(10012.3)
     assert first.external_id == "garmin_ping_333444555" and first.sport_type == "Run"
     assert runs[1].external_id is None and runs[2].distance_m is None
-    (listing,) = fake.calls("GET", "/athlete/activities")
-    assert listing.query["after"] == str(int(t0.timestamp()))
+    listing, end = fake.calls("GET", "/athlete/activities")  # the page, and the empty page that ends it
+    assert listing.query["after"] == end.query["after"] == str(int(t0.timestamp()))
+    assert (listing.query["page"], end.query["page"], listing.query["per_page"]) == ("1", "2", "200")
 
 
 def test_every_request_goes_to_the_configured_base_url(fake: FakeStrava):
@@ -364,6 +365,7 @@ def test_every_request_goes_to_the_configured_base_url(fake: FakeStrava):
     strava.deauthorize()
     assert fake.paths() == [
         "POST /oauth/token",
+        "GET /api/v3/athlete/activities",
         "GET /api/v3/athlete/activities",
         "PUT /api/v3/activities/1",
         "POST /api/v3/oauth/deauthorize",
@@ -424,7 +426,7 @@ def test_tokens_never_reach_output_logs_or_errors(fake: FakeStrava, capsys, capl
 
 
 # ------------------------------------------------------------------------------------------- CLI
-def test_auth_status_shows_athlete_scope_expiry_but_never_tokens(fake: FakeStrava):
+def test_auth_status_asks_strava_once_and_never_shows_tokens(fake: FakeStrava):
     runner = CliRunner()
     result = runner.invoke(cli(), ["auth", "status"])
     assert result.exit_code == 4 and "fitglute auth strava" in result.output
@@ -434,8 +436,28 @@ def test_auth_status_shows_athlete_scope_expiry_but_never_tokens(fake: FakeStrav
     assert result.exit_code == 0, result.output
     assert "Ann Runner" in result.output and "athlete 99" in result.output
     assert "activity:read_all, activity:write" in result.output and "valid until" in result.output
+    assert "Checked with Strava: working (Strava knows athlete 99, Ann Runner)" in result.output
     assert tokens.access_token not in result.output and tokens.refresh_token not in result.output
-    assert fake.calls() == []  # status works offline
+    assert fake.paths() == ["GET /api/v3/athlete"]  # one cheap request
+
+    offline = runner.invoke(cli(), ["auth", "status", "--offline"])
+    assert offline.exit_code == 0 and "Checked with Strava" not in offline.output and len(fake.calls()) == 1
+
+
+def test_auth_status_after_revocation_says_so(fake: FakeStrava):
+    fake.login(expires_in=3 * 3600)
+    fake.revoke()  # the runner removed fitglute at strava.com/settings/apps
+    result = CliRunner().invoke(cli(), ["auth", "status"])
+    assert result.exit_code == 4 and "connected as" not in result.output
+    assert "no longer accepts" in result.output and "fitglute auth strava" in result.output
+
+
+def test_auth_status_when_strava_cannot_be_reached(fake: FakeStrava):
+    fake.login(expires_in=3 * 3600)
+    fake.fail_next(503, times=10)
+    result = CliRunner().invoke(cli(), ["auth", "status"])
+    assert result.exit_code == 3 and "Checked with Strava: not checked" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_auth_logout_revokes_and_deletes(fake: FakeStrava, home):
@@ -498,23 +520,42 @@ def test_auth_strava_declined_or_unticked_box_exits_4(fake: FakeStrava, home, mo
     assert not (home / "config" / strava.TOKEN_FILENAME).exists()
 
 
-def test_auth_strava_no_browser_reads_pasted_address(fake: FakeStrava, home):
+STATE = "st4te-of-this-sign-in"
+
+
+@pytest.fixture
+def known_state(monkeypatch):
+    """The sign-in's random state, known to the test (the runner copies it with the address)."""
+    monkeypatch.setattr(auth_cmd.secrets, "token_urlsafe", lambda n=16: STATE)
+    return STATE
+
+
+def test_auth_strava_no_browser_reads_pasted_address(fake: FakeStrava, home, known_state):
     code = fake.issue_code()
-    pasted = f"http://127.0.0.1/callback?code={code}&scope=read,activity:write,activity:read_all\n"
+    pasted = f"http://127.0.0.1/callback?state={known_state}&code={code}&scope=read,activity:write,activity:read_all\n"
     result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"], input=pasted)
     assert result.exit_code == 0, result.output
-    assert "/oauth/authorize?" in result.output and "Connected to Strava" in result.output
+    assert f"state={known_state}" in result.output and "Connected to Strava" in result.output
     assert token_file(home)["scope_verified"] is True
+    assert token_file(home)["client_secret"] == CLIENT_SECRET  # given by env vars, kept for cron (0600)
 
 
-def test_auth_strava_no_browser_bare_code_and_foreign_state(fake: FakeStrava, home):
+@pytest.mark.parametrize(
+    ("state", "why"),
+    [(None, "carries no sign-in state"), ("someone-else", "different sign-in"), ("stäte", "different sign-in")],
+)
+def test_auth_strava_refuses_a_pasted_address_without_our_state(fake: FakeStrava, home, known_state, state, why):
+    query = f"code={fake.issue_code()}&scope={fake.grant_scope}" + (f"&state={state}" if state else "")
+    result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"], input=f"http://127.0.0.1/callback?{query}\n")
+    assert result.exit_code == 4 and why in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, TypeError)
+    assert fake.calls("POST", "/oauth/token") == [] and not (home / "config" / strava.TOKEN_FILENAME).exists()
+
+
+def test_auth_strava_no_browser_bare_code(fake: FakeStrava, home):
     result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"], input=fake.issue_code() + "\n")
     assert result.exit_code == 0, result.output
     assert token_file(home)["scope_verified"] is False and "bare code" in result.output
-
-    pasted = f"http://127.0.0.1/callback?state=someone-else&code={fake.issue_code()}&scope={fake.grant_scope}\n"
-    result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"], input=pasted)
-    assert result.exit_code == 4 and "different sign-in" in result.output
 
 
 def test_auth_strava_without_app_credentials_is_a_usage_error(fake: FakeStrava, monkeypatch):
@@ -523,11 +564,12 @@ def test_auth_strava_without_app_credentials_is_a_usage_error(fake: FakeStrava, 
     assert result.exit_code == 2 and "client_secret" in result.output
 
 
-def test_auth_strava_prompts_for_app_credentials_and_keeps_them_for_cron(fake: FakeStrava, home, monkeypatch):
+def test_auth_strava_prompts_for_app_credentials_and_keeps_them_for_cron(fake: FakeStrava, home, monkeypatch,
+                                                                         known_state):
     monkeypatch.delenv("FITGLUTE_STRAVA_CLIENT_ID")
     monkeypatch.delenv("FITGLUTE_STRAVA_CLIENT_SECRET")
     monkeypatch.setattr(auth_cmd, "_interactive", lambda: True)
-    pasted = f"http://127.0.0.1/callback?code={fake.issue_code()}&scope={fake.grant_scope}"
+    pasted = f"http://127.0.0.1/callback?state={STATE}&code={fake.issue_code()}&scope={fake.grant_scope}"
     result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"],
                                 input=f"{fake.client_id}\n{CLIENT_SECRET}\n{pasted}\n")
     assert result.exit_code == 0, result.output
@@ -542,7 +584,71 @@ def test_auth_strava_prompts_for_app_credentials_and_keeps_them_for_cron(fake: F
     fake.add_activity(1, description="ok")
     assert strava.get_description(strava.get_client(), 1) == "ok"  # refreshed with the stored app secret
 
-    pasted = f"http://127.0.0.1/callback?code={fake.issue_code()}&scope={fake.grant_scope}"
+    pasted = f"http://127.0.0.1/callback?state={STATE}&code={fake.issue_code()}&scope={fake.grant_scope}"
     result = CliRunner().invoke(cli(), ["auth", "strava", "--no-browser"], input=pasted + "\n")
     assert result.exit_code == 0, result.output
     assert token_file(home)["client_secret"] == CLIENT_SECRET  # re-auth does not lose it
+
+
+# ------------------------------------------------------------------------------ loopback server
+def _port(uri: str) -> int:
+    return int(uri.split(":")[2].split("/")[0])
+
+
+def test_loopback_server_serves_the_redirect_while_an_idle_connection_is_open():
+    import socket
+
+    from fitglute.strava import redirect
+
+    idle: list[socket.socket] = []
+    replies: dict[str, int] = {}
+
+    def browser(uri: str) -> None:
+        idle.append(socket.create_connection(("127.0.0.1", _port(uri))))  # connects, never sends a byte
+
+        def visit() -> None:
+            for label, state in (("foreign", "st\u00e4te"), ("none", None), ("ours", "abc")):
+                params = {"code": "c0de", "scope": "read"} | ({"state": state} if state else {})
+                replies[label] = requests.get(uri, params=params, timeout=5).status_code
+
+        threading.Thread(target=visit, daemon=True).start()
+
+    started = time.monotonic()
+    answer = redirect.wait_for_redirect("abc", 20, browser, connection_timeout_s=1)
+    assert answer == {"code": "c0de", "scope": "read", "state": "abc"}
+    assert time.monotonic() - started < 10  # not held up by the idle connection
+    assert replies.get("foreign") == 400 and replies.get("none") == 400
+    idle[0].close()
+
+
+def test_loopback_server_honours_its_timeout_with_an_idle_connection_open():
+    import socket
+
+    from fitglute.strava import redirect
+
+    idle: list[socket.socket] = []
+    started = time.monotonic()
+    answer = redirect.wait_for_redirect(
+        "abc", 1.0, lambda uri: idle.append(socket.create_connection(("127.0.0.1", _port(uri)))),
+        connection_timeout_s=30,
+    )
+    assert answer is None and time.monotonic() - started < 10  # the idle connection cannot stretch it
+    idle[0].close()
+
+
+@pytest.mark.parametrize("state", ["abc", "st\u00e4te", "", None, 3])
+def test_state_must_be_present_ascii_and_equal(state):
+    from fitglute.strava import redirect
+
+    assert redirect.state_matches(state, "abc") is (state == "abc")
+
+
+def test_the_config_folder_is_private_whoever_creates_it(fake: FakeStrava, home, tmp_path):
+    from fitglute.cli import app
+
+    assert CliRunner().invoke(app, ["sources", "add", str(tmp_path)]).exit_code == 0  # before any login
+    assert stat.S_IMODE((home / "config").stat().st_mode) == 0o700
+    (home / "config").chmod(0o755)  # as an older fitglute left it
+    fake.login()
+    assert stat.S_IMODE((home / "config").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "config" / strava.TOKEN_FILENAME).stat().st_mode) == 0o600

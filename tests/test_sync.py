@@ -1,280 +1,133 @@
-"""``fitglute sync`` end to end against the fake Strava API on 127.0.0.1 (stravalib itself is not mocked).
+"""``fitglute sync`` end to end against the fake Strava API on 127.0.0.1 (stravalib itself is not mocked):
+the note, what a re-sync costs, rate limits, network faults, authorisation and the CLI options.
 
-Short generated runs (15 min, :mod:`fitglute_devkit.synth`) are written once per module; every test has its own
-``FITGLUTE_HOME`` (conftest), so it imports them into a fresh history and a fresh token file.
+The runner's words are in ``test_sync_note.py``, matching in ``test_sync_match.py``, bounds (deadline,
+length, warnings) in ``test_sync_bounds.py``, a day of cron in ``test_sync_cost.py``.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import os
 import stat
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from fake_strava import FakeStrava, fake_strava_fixture, next_quarter
+import sync_kit
+from fake_strava import FakeStrava, next_quarter
 from filelock import FileLock
-from fitglute_devkit.synth import Scenario, Truth, write_run
-from typer.testing import CliRunner
+from sync_kit import (
+    LIST,
+    OLD,
+    READ_ONLY,
+    TWINS,
+    A,
+    B,
+    add,
+    block_of,
+    cli,
+    count_blocks,
+    desc,
+    gets,
+    puts,
+    set_config,
+    since,
+    sources,
+    statuses,
+    sync,
+)
 
-from fitglute import config, strava
+from fitglute import strava
 from fitglute import sync as s
-from fitglute.cli import app
-from fitglute.exporters import note_merge, note_text
+from fitglute.exporters import note_text
 from fitglute.exporters import strava as strava_note
 from fitglute.history.store import Store
 from fitglute.model.exitcodes import ExitCode
-from fitglute.sources import configured
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-GARMIN_ID = 14234567890
-EXPORT_ID = 11223344556
-A, B, OLD, GARMIN, EXPORT, TWINS, NOFIT = 101, 102, 103, GARMIN_ID, EXPORT_ID, 106, 107
-READ_ONLY = "read,activity:read_all"
-
-
-def days_ago(n: int, hour: int = 6, minute: int = 30) -> datetime:
-    return (NOW - timedelta(days=n)).replace(hour=hour, minute=minute, second=0)
-
-
-@dataclass(frozen=True)
-class Gen:
-    path: Path
-    start: datetime
-    truth: Truth
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Gen]:
-    """Seven short runs in folders shaped like a watch folder, a Garmin export and a Strava export."""
-    root = tmp_path_factory.mktemp("fit")
-
-    def make(rel: str, start: datetime, seed: int) -> Gen:
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data, truth = write_run(None, Scenario(duration_s=900, start=start, seed=seed, balance_left_pct=53))
-        path.write_bytes(gzip.compress(data) if rel.endswith(".gz") else data)
-        return Gen(path, start, truth)
-
-    out = {
-        "a": make("watch/a.fit", days_ago(3), 1),
-        "b": make("watch/b.fit", days_ago(2), 2),
-        "old": make("old/old.fit", days_ago(20), 3),
-        "garmin": make(f"garmin/{GARMIN_ID}_ACTIVITY.fit", days_ago(4), 4),
-        "decoy": make("decoy/2026-decoy.fit", days_ago(4) + timedelta(minutes=10), 5),
-        "export": make(f"export/activities/{EXPORT_ID}.fit.gz", days_ago(5), 6),
-        "twin1": make("twins/t1.fit", days_ago(6, hour=18), 7),
-        "twin2": make("twins/t2.fit", days_ago(6, hour=18) + timedelta(seconds=30), 8),
-    }
-    # A Strava bulk export's activities.csv: repeated column names, a manual entry without a file.
-    with (root / "export" / "activities.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            [
-                "Activity ID",
-                "Activity Date",
-                "Activity Name",
-                "Activity Type",
-                "Activity Description",
-                "Elapsed Time",
-                "Distance",
-                "Filename",
-                "Elapsed Time",
-                "Moving Time",
-                "Distance",
-            ]
-        )
-        w.writerow(
-            [
-                EXPORT_ID,
-                "May 1, 2026, 6:30:00 AM",
-                "Export run",
-                "Run",
-                "",
-                "900",
-                "2.70",
-                f"activities/{EXPORT_ID}.fit.gz",
-                "900",
-                "900",
-                "2700.0",
-            ]
-        )
-        w.writerow(
-            [
-                99887766,
-                "May 2, 2026, 7:00:00 AM",
-                "Treadmill (manual)",
-                "Run",
-                "",
-                "1800",
-                "5.0",
-                "",
-                "1800",
-                "1800",
-                "5000.0",
-            ]
-        )
-    (root / "export" / "activities" / "99.gpx").write_text("<gpx/>")  # not a FIT file: ignored
-    return out
-
-
-@pytest.fixture
-def fake(monkeypatch, home):
-    yield from fake_strava_fixture(monkeypatch, home)
-
-
-def add(fake: FakeStrava, gen: Gen, activity_id: int, *, offset_s: float = 20, **kw) -> dict:
-    """The Strava activity a watch upload of ``gen`` would create (starts ``offset_s`` later)."""
-    kw.setdefault("external_id", None)
-    return fake.add_activity(
-        activity_id,
-        start=gen.start + timedelta(seconds=offset_s),
-        elapsed_s=gen.truth.elapsed_s,
-        moving_s=gen.truth.duration_s,
-        distance_m=round(gen.truth.distance_m, 1),
-        **kw,
-    )
-
-
-def sources(*gens_or_paths) -> None:
-    configured.save_sources([str(g.path.parent if isinstance(g, Gen) else g) for g in gens_or_paths])
-
-
-def sync(now: datetime | None = None, **kw) -> s.SyncReport:
-    return s.run_sync(s.SyncOptions(workers=1, **kw), now=now)
-
-
-def statuses(report: s.SyncReport) -> dict[int, str]:
-    return {o.activity_id: o.status for o in report.outcomes}
-
-
-def desc(fake: FakeStrava, activity_id: int) -> str | None:
-    return fake.activities[activity_id]["description"]
-
-
-def puts(fake: FakeStrava, activity_id: int | None = None) -> list:
-    return fake.calls("PUT", rf"/activities/{activity_id}$" if activity_id else None)
-
-
-def count_blocks(text: str | None) -> int:
-    lines = (text or "").splitlines()
-    assert lines.count(note_text.START_MARKER) == lines.count(note_text.END_MARKER)
-    return lines.count(note_text.START_MARKER)
-
-
-def set_config(text: str) -> None:
-    path = config.config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def cli(*args: str):
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-
-
-@pytest.fixture
-def two(fake: FakeStrava, runs):
-    """Logged in; the watch folder (runs a and b) is the source; two matching activities on Strava."""
-    fake.login()
-    add(fake, runs["a"], A, description="Felt good, windy.")
-    add(fake, runs["b"], B)
-    sources(runs["a"])
-    return fake
+fake, runs, two = sync_kit.fake, sync_kit.runs, sync_kit.two  # the shared fixtures, seen by pytest here
 
 
 # ----------------------------------------------------------------------------------- the note
-def test_first_sync_posts_one_block_per_run_and_second_sync_makes_no_put(two: FakeStrava, runs):
+def test_first_sync_posts_one_block_per_run_and_a_resync_costs_the_list_only(two: FakeStrava, runs):
     report = sync()
     assert statuses(report) == {A: "posted", B: "posted"} and report.exit_code == 0
     assert report.imported == 2
     assert [len(puts(two, i)) for i in (A, B)] == [1, 1]
 
     text_a, text_b = desc(two, A), desc(two, B)
-    assert text_a.startswith("Felt good, windy.\n\n" + note_text.START_MARKER + "\n")
-    block = note_merge.extract_note(text_a)
+    block = block_of(text_a)
     assert text_a == "Felt good, windy.\n\n" + block  # the block is all that was added
-    assert text_b == note_merge.extract_note(text_b)  # empty description: the block alone
+    assert text_b == block_of(text_b)  # empty description: the block alone
     for text in (text_a, text_b):
-        lines = text.splitlines()
-        assert count_blocks(text) == 1 and lines[-1] == note_text.END_MARKER
-        inside = lines[lines.index(note_text.START_MARKER) + 1 : -1]
-        assert inside[0].startswith("GCT ") and "L/R balance" in inside[0] and note_text.DISCLAIMER in inside
+        lines = block_of(text).splitlines()
+        assert count_blocks(text) == 1 and text.endswith(note_text.END_MARKER)
+        assert lines[1].startswith("GCT ") and "L/R balance" in lines[1] and note_text.DISCLAIMER in lines
     with Store() as store:  # the FIT files were analysed into history and linked to their activities
         assert Path(store.run_by_strava_id(A).source_path) == runs["a"].path
         assert Path(store.run_by_strava_id(B).source_path) == runs["b"].path
 
-    before = len(two.calls())
+    mark = len(two.calls())
     again = sync()
     assert statuses(again) == {A: "unchanged", B: "unchanged"} and again.exit_code == 0
-    assert again.imported == 0 and len(puts(two)) == 2  # no new PUT
-    assert [f"{r.method} {r.path}" for r in two.calls()[before:]] == [
-        "GET /api/v3/athlete/activities",
-        f"GET /api/v3/activities/{A}",
-        f"GET /api/v3/activities/{B}",
-    ]
+    assert again.imported == 0
+    assert since(two, mark) == [LIST, LIST]  # the page of runs and the empty page after it: nothing else
+    assert [r.query["page"] for r in two.calls()[mark:]] == ["1", "2"]
     assert (desc(two, A), desc(two, B)) == (text_a, text_b)
 
 
 def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
     assert statuses(sync()) == {A: "posted", B: "posted"}
-    block = note_merge.extract_note(desc(two, A))
+    block = block_of(desc(two, A))
     before = "Tempo 🏃‍♀️ — «Regen», naïve ✓\r\nSplits 4'55\"/km\t \r\n\r\n"
     after = "\r\n\r\nP.S. 日本語のメモ  \t\r\n\r\n   trailing spaces   "
-    two.activities[A]["description"] = before + block + after
+    two.activities[A]["description"] = before + block + after  # the runner wrote around the note
 
     assert statuses(sync())[A] == "unchanged" and len(puts(two, A)) == 1
     assert desc(two, A) == before + block + after
 
-    set_config('[strava]\nnote_detail = "full"\n')  # a different block: now it must be rewritten
+    set_config('[strava]\nnote_detail = "full"\n')  # a different note: now it is read and rewritten
     assert statuses(sync())[A] == "posted" and len(puts(two, A)) == 2
     new = desc(two, A)
-    new_block = note_merge.extract_note(new)
-    assert new_block != block and new == before + new_block + after
+    new_block = block_of(new)
+    assert new_block != block and "min of steady running analysed" in new_block
     assert new.encode() == before.encode() + new_block.encode() + after.encode()
-
-
-def test_block_edited_by_hand_is_replaced_in_place(two: FakeStrava):
-    sync()
-    original = desc(two, A)
-    block = note_merge.extract_note(original)
-    lines = block.splitlines()
-    lines[1] = "GCT 999 ms (edited by me)"
-    lines.insert(-1, "my own line inside the block")
-    two.activities[A]["description"] = original.replace(block, "\n".join(lines)) + "\n\nAdded after."
-
-    report = sync()
-    assert statuses(report)[A] == "posted" and statuses(report)[B] == "unchanged"
-    assert desc(two, A) == original + "\n\nAdded after."
-    assert count_blocks(desc(two, A)) == 1
 
 
 def test_force_rewrites_an_unchanged_note(two: FakeStrava):
     sync()
     text = desc(two, A)
-    assert statuses(sync(force=True)) == {A: "posted", B: "posted"}
-    assert len(puts(two)) == 4 and desc(two, A) == text
+    assert statuses(sync(force=(A,))) == {A: "posted", B: "unchanged"}
+    assert len(puts(two)) == 3 and desc(two, A) == text
+    assert statuses(sync(force_all=True)) == {A: "posted", B: "posted"} and len(puts(two)) == 5
+    bad = cli("sync", "--force", "soon")
+    assert bad.exit_code == 2 and "--force soon" in bad.stderr
 
 
-def test_note_detail_off_removes_an_existing_block(two: FakeStrava):
+def test_note_detail_off_removes_the_block_fitglute_wrote(two: FakeStrava):
     sync()
     assert count_blocks(desc(two, A)) == 1
     set_config('[strava]\nnote_detail = "off"\n')
     report = sync()
     assert statuses(report) == {A: "removed", B: "removed"} and report.exit_code == 0
     assert desc(two, A) == "Felt good, windy." and desc(two, B) == ""
-    assert statuses(sync()) == {A: "unchanged", B: "unchanged"} and len(puts(two)) == 4
+    mark = len(two.calls())
+    assert statuses(sync()) == {A: "unchanged", B: "unchanged"} and since(two, mark) == [LIST, LIST]
+    set_config('[strava]\nnote_detail = "summary"\n')  # switched back on: fitglute removed it, not the runner
+    assert statuses(sync()) == {A: "posted", B: "posted"} and count_blocks(desc(two, A)) == 1
+
+
+def test_a_typo_in_the_strava_settings_is_an_error(two: FakeStrava):
+    set_config('[strava]\nnote_detial = "full"\n')
+    result = cli("sync")
+    assert result.exit_code == 2 and "unknown key note_detial" in result.stderr and two.calls() == []
 
 
 # ----------------------------------------------------------------------------------- rate limits
 def test_429_mid_sync_defers_saves_state_and_the_next_run_resumes(two: FakeStrava):
-    two.fail_next(429, method="GET", path=rf"/activities/{B}$")  # the second activity's GET
+    two.fail_next(429, method="GET", path=rf"/activities/{B}$")  # the second activity's read
     started = datetime.now(UTC)
     report = sync()
     assert statuses(report) == {A: "posted"} and report.exit_code == ExitCode.DEFERRED
@@ -283,20 +136,18 @@ def test_429_mid_sync_defers_saves_state_and_the_next_run_resumes(two: FakeStrav
         assert datetime.fromisoformat(store.get_sync(strava_note.NOT_BEFORE_KEY)) == report.deferred_until
         assert json.loads(store.get_sync(strava_note.PENDING_KEY)) == [B]
 
-    seen = len(two.calls())
+    mark = len(two.calls())
     early = sync()  # before "not before": deferred without a single request
-    assert early.exit_code == ExitCode.DEFERRED and early.outcomes == [] and len(two.calls()) == seen
+    assert early.exit_code == ExitCode.DEFERRED and early.outcomes == [] and len(two.calls()) == mark
     assert early.deferred_until == report.deferred_until
+    preview = cli("sync", "--dry-run")  # a preview honours the deferral too: Strava would refuse it
+    assert preview.exit_code == 3 and "nothing previewed" in preview.stderr and len(two.calls()) == mark
+    assert "no Strava runs" not in preview.stdout
 
     two.set_rate(usage=(0, 0), read_usage=(0, 0))  # the 15-minute window has reset
     later = sync(now=report.deferred_until + timedelta(seconds=1))
     assert statuses(later) == {A: "unchanged", B: "posted"} and later.exit_code == 0
-    assert [f"{r.method} {r.path}" for r in two.calls()[seen:]] == [  # B is listed again: one GET is enough
-        "GET /api/v3/athlete/activities",
-        f"GET /api/v3/activities/{A}",
-        f"GET /api/v3/activities/{B}",
-        f"PUT /api/v3/activities/{B}",
-    ]
+    assert since(two, mark) == [LIST, LIST, f"GET /api/v3/activities/{B}", f"PUT /api/v3/activities/{B}"]
     assert [len(puts(two, i)) for i in (A, B)] == [1, 1]
     assert count_blocks(desc(two, A)) == 1 and count_blocks(desc(two, B)) == 1
     with Store() as store:
@@ -337,8 +188,8 @@ def test_5xx_and_timeouts_on_get_are_retried_and_the_sync_completes(two: FakeStr
     two.fail_next(502, method="GET", path=rf"/activities/{B}$")
     report = sync()
     assert statuses(report) == {A: "posted", B: "posted"} and report.exit_code == 0
-    assert len(two.calls("GET", "/athlete/activities")) == 3
-    assert len(two.calls("GET", rf"/activities/{A}$")) == 2 and len(two.calls("GET", rf"/activities/{B}$")) == 2
+    assert len(two.calls("GET", "/athlete/activities")) == 4  # 2 failures, page 1, the empty page 2
+    assert len(gets(two, A)) == 2 and len(gets(two, B)) == 2
     assert count_blocks(desc(two, A)) == 1 and count_blocks(desc(two, B)) == 1
 
 
@@ -354,6 +205,19 @@ def test_put_timeout_applied_by_strava_never_leads_to_a_second_block(two: FakeSt
     assert count_blocks(desc(two, A)) == 1
 
 
+def test_a_lost_answer_with_a_failed_reread_is_sorted_out_by_the_next_sync(two: FakeStrava, monkeypatch):
+    monkeypatch.setenv("FITGLUTE_STRAVA_READ_TIMEOUT_S", "0.3")
+    monkeypatch.setenv("FITGLUTE_STRAVA_MAX_ATTEMPTS", "1")
+    two.fail_next("timeout", method="PUT", path=rf"/activities/{A}$", delay=0.8)  # applied, answer lost
+    two.fail_next(503, method="GET", path=rf"/activities/{A}$", skip=1)  # …and the check read fails
+    first = sync()
+    assert statuses(first)[A] == "failed" and first.outcomes[0].retry and count_blocks(desc(two, A)) == 1
+    again = sync()  # the text in flight is known as fitglute's: recognised, not doubled, not "edited"
+    assert statuses(again)[A] == "unchanged" and count_blocks(desc(two, A)) == 1 and len(puts(two, A)) == 1
+    assert desc(two, A).startswith("Felt good, windy.\n\n")
+    assert statuses(sync())[A] == "unchanged"
+
+
 def test_put_5xx_not_applied_fails_cleanly_and_the_next_sync_retries(two: FakeStrava):
     two.fail_next(500, method="PUT", path=rf"/activities/{A}$")
     report = sync()
@@ -364,16 +228,17 @@ def test_put_5xx_not_applied_fails_cleanly_and_the_next_sync_retries(two: FakeSt
     assert count_blocks(desc(two, A)) == 1 and len(puts(two, A)) == 2
 
 
-@pytest.mark.parametrize("status", [400, 404])
-def test_strava_refusing_one_activity_does_not_stop_the_others(two: FakeStrava, status):
-    two.fail_next(status, method="PUT", path=rf"/activities/{A}$")
+def test_strava_refusing_one_write_is_told_once_and_not_repeated(two: FakeStrava):
+    two.fail_next(400, method="PUT", path=rf"/activities/{A}$")
     report = sync()
-    assert statuses(report) == {A: "failed", B: "posted"} and report.exit_code == 1
-    why = "HTTP 400" if status == 400 else "Strava has nothing at /activities/101"
-    assert report.deferred_until is None and why in report.outcomes[0].detail
-    with Store() as store:
-        assert store.get_sync(strava_note.PENDING_KEY) is None  # not retried forever ahead of newer runs
-    assert statuses(sync()) == {A: "posted", B: "unchanged"}  # still in the window: done next time
+    assert statuses(report) == {A: "refused", B: "posted"} and report.exit_code == 0
+    assert [line for line in report.problems() if "refused" in line] and report.deferred_until is None
+    mark = len(two.calls())
+    again = sync()  # the same note would be refused again: not sent, not told again
+    assert statuses(again) == {A: "left-alone", B: "unchanged"} and again.problems() == []
+    assert since(two, mark) == [LIST, LIST]
+    set_config('[strava]\nnote_detail = "full"\n')  # a new note is offered again
+    assert statuses(sync()) == {A: "posted", B: "posted"} and count_blocks(desc(two, A)) == 1
 
 
 def test_failed_write_of_an_activity_beyond_the_window_is_retried_from_pending(fake: FakeStrava, runs):
@@ -400,11 +265,12 @@ def test_expiring_token_is_refreshed_and_the_new_refresh_token_persisted(two: Fa
     assert all(r.bearer == stored["access_token"] for r in two.calls() if r.path.startswith("/api/"))
 
 
-def test_revoked_token_exits_4_with_guidance(two: FakeStrava):
+def test_revoked_token_exits_4_with_guidance_and_no_no_runs_line(two: FakeStrava):
     two.revoke()
     result = cli("sync")
     assert result.exit_code == 4, result.output
     assert "fitglute auth strava" in result.stderr and "Traceback" not in result.output
+    assert "no Strava runs" not in result.stdout  # the runs were never asked for
     assert puts(two) == [] and desc(two, A) == "Felt good, windy."
     quiet = cli("sync", "--quiet")
     assert quiet.exit_code == 4 and quiet.stdout == ""
@@ -419,14 +285,18 @@ def test_missing_write_scope_exits_4_with_a_clear_message(two: FakeStrava):
     assert two.calls() == []  # known from the token file: not a single request
 
 
-def test_write_permission_refused_by_strava_exits_4(two: FakeStrava):
+def test_write_permission_refused_by_strava_costs_no_refresh_and_is_remembered(two: FakeStrava):
     two.login()
     for grant in [*two.access_tokens.values(), *two.refresh_tokens.values()]:
         grant.scope = READ_ONLY  # the file says full scope, Strava disagrees (e.g. a pasted bare code)
     result = cli("sync")
     assert result.exit_code == 4
-    assert "lacks a permission" in result.stderr and "fitglute auth strava" in result.stderr
+    assert "missing activity:write" in result.stderr and "fitglute auth strava" in result.stderr
     assert desc(two, A) == "Felt good, windy."
+    assert two.calls("POST", "/oauth/token") == [] and len(puts(two)) == 1  # a refresh cannot add a scope
+    mark = len(two.calls())
+    again = cli("sync")
+    assert again.exit_code == 4 and "activity:write" in again.stderr and len(two.calls()) == mark
 
 
 # ----------------------------------------------------------------------------------- CLI options
@@ -448,12 +318,13 @@ def test_dry_run_prints_the_block_and_writes_nothing(two: FakeStrava):
     assert note_text.START_MARKER in result.stdout and note_text.END_MARKER in result.stdout
     assert "GCT " in result.stdout and note_text.DISCLAIMER in result.stdout
     assert puts(two) == [] and desc(two, A) == "Felt good, windy." and desc(two, B) is None
+    assert statuses(sync()) == {A: "posted", B: "posted"}  # and the real sync still does it all
 
 
-def test_no_post_analyses_but_writes_nothing(two: FakeStrava):
+def test_no_post_analyses_but_reads_and_writes_nothing(two: FakeStrava):
     result = cli("sync", "--no-post")
     assert result.exit_code == 0 and result.stdout.count("not-posted") == 2
-    assert puts(two) == [] and desc(two, A) == "Felt good, windy."
+    assert puts(two) == [] and gets(two, A) == [] and desc(two, A) == "Felt good, windy."
     with Store() as store:
         assert store.run_by_strava_id(A) is not None  # matched and stored all the same
 
@@ -492,7 +363,7 @@ def test_since_30d_lists_further_back(fake: FakeStrava, runs):
     assert statuses(sync()) == {}
     assert statuses(sync(since="30d")) == {OLD: "posted"}
     ended = datetime.now(UTC).timestamp()
-    first, second = (int(r.query["after"]) for r in fake.calls("GET", "/athlete/activities"))
+    first, second = (int(r.query["after"]) for r in fake.calls("GET", "/athlete/activities") if r.query["page"] == "1")
     day = 86400
     assert started - 14 * day - 1 <= first <= ended - 14 * day  # "now" is when the sync ran
     assert started - 30 * day - 1 <= second <= ended - 30 * day
@@ -507,6 +378,7 @@ def test_tokens_never_appear_in_output_or_the_sync_log(fake: FakeStrava, runs, h
     fake.fail_next(401, method="GET", path=rf"/activities/{A}$")  # and another refresh after a 401
     texts = [cli("sync"), cli("sync", "--dry-run"), cli("sync", "--quiet")]
     fake.revoke()
+    set_config('[strava]\nnote_detail = "full"\n')  # a new note: Strava is asked, and refuses
     texts.append(cli("sync"))
     assert [r.exit_code for r in texts] == [0, 0, 0, 4]
 
@@ -518,74 +390,6 @@ def test_tokens_never_appear_in_output_or_the_sync_log(fake: FakeStrava, runs, h
         assert secret not in haystack
     path = home / "config" / strava.TOKEN_FILENAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
-# ----------------------------------------------------------------------------------- matching
-def test_bulk_export_activity_id_links_the_file(fake: FakeStrava, runs, tmp_path):
-    fake.login()
-    # Uploaded elsewhere: no external id, and a start an hour off — only the CSV can match it.
-    add(fake, runs["export"], EXPORT_ID, offset_s=3600, name="Export run")
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    (plain / "copy.fit.gz").write_bytes(runs["export"].path.read_bytes())
-    sources(plain / "copy.fit.gz")
-    assert statuses(sync()) == {EXPORT_ID: "no-fit"}
-
-    configured.save_sources([str(plain), str(runs["export"].path.parents[1])])  # the export folder itself
-    report = sync()
-    (outcome,) = report.outcomes
-    assert (outcome.status, outcome.detail) == ("posted", "linked") and report.exit_code == 0
-    assert count_blocks(desc(fake, EXPORT_ID)) == 1
-
-
-def test_bulk_export_linked_at_first_import(fake: FakeStrava, runs):
-    fake.login()
-    add(fake, runs["export"], EXPORT_ID, offset_s=-5400)
-    result = cli("sources", "add", str(runs["export"].path.parents[1]))
-    assert result.exit_code == 0
-    report = sync()
-    assert [(o.status, o.detail) for o in report.outcomes] == [("posted", "linked")]
-    assert report.import_failures == [] and report.imported == 1
-
-
-def test_garmin_id_in_external_id_matches_the_file_name(fake: FakeStrava, runs):
-    fake.login()
-    # 10 min later than the Garmin file, and a decoy file that starts exactly then: the id wins.
-    add(fake, runs["garmin"], GARMIN_ID, offset_s=600, external_id=f"garmin_ping_{GARMIN_ID}")
-    sources(runs["garmin"], runs["decoy"])
-    (outcome,) = sync().outcomes
-    assert (outcome.status, outcome.detail) == ("posted", "garmin id")
-    with Store() as store:
-        assert Path(store.run_by_strava_id(GARMIN_ID).source_path) == runs["garmin"].path
-
-
-def test_start_time_match_needs_plausible_duration(fake: FakeStrava, runs):
-    fake.login()
-    add(fake, runs["a"], A)
-    fake.activities[A]["elapsed_time"] = fake.activities[A]["moving_time"] = 3 * 3600  # a different workout
-    sources(runs["a"])
-    assert statuses(sync()) == {A: "no-fit"}
-
-
-def test_activity_without_fit_file_is_reported_and_exits_0(two: FakeStrava, runs):
-    two.add_activity(NOFIT, name="Lunch run", start=days_ago(1, hour=12), external_id="garmin_ping_1234567")
-    result = cli("sync")
-    assert result.exit_code == 0, result.output
-    assert "no-fit" in result.stdout and "no FIT file" in result.stdout
-    assert two.calls("GET", rf"/activities/{NOFIT}$") == [] and desc(two, NOFIT) is None
-
-
-@pytest.mark.parametrize("offset_s", [15, 5])  # 15 s: both files equally near
-def test_two_fit_files_within_30_s_are_ambiguous(fake: FakeStrava, runs, offset_s):
-    fake.login()
-    add(fake, runs["twin1"], TWINS, offset_s=offset_s)
-    sources(runs["twin1"])
-    result = cli("sync")
-    assert result.exit_code == 1
-    assert f"activity {TWINS}" in result.stderr and "ambiguous" in result.stderr
-    assert fake.calls("GET", rf"/activities/{TWINS}$") == [] and puts(fake) == []
-    with Store() as store:
-        assert store.run_by_strava_id(TWINS) is None
 
 
 # ------------------------------------------------------------------------------- end to end

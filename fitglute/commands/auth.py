@@ -14,7 +14,7 @@ import contextlib
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -33,7 +33,6 @@ app = typer.Typer(
 
 EXIT_USAGE = ExitCode.USAGE
 EXIT_AUTH = ExitCode.AUTH
-CALLBACK_PATH = "/callback"
 # --no-browser: nothing listens here, the browser shows an error page and the runner copies its address.
 PASTE_REDIRECT_URI = "http://127.0.0.1/callback"
 REVOKE_URL = "https://www.strava.com/settings/apps"
@@ -82,20 +81,24 @@ def strava_login(
     """Authorise fitglute on Strava (view private activities + edit activities)."""
     with _cli_errors():
         from fitglute import strava
+        from fitglute.strava import redirect
 
-        settings, save_credentials = _app_settings(client_id)
+        settings = _app_settings(client_id)
         state = secrets.token_urlsafe(16)
-        answer = _paste_flow(settings, state, force) if no_browser else _browser_flow(settings, state, force, timeout)
-        code, scope = _check_answer(answer, state)
-        tokens = strava.exchange_code(code, scope, settings=settings, save_app_credentials=save_credentials)
+        if no_browser:
+            answer, bare = _paste_flow(settings, state, force)
+        else:
+            answer, bare = _browser_flow(settings, state, force, timeout), False
+        code, scope = redirect.check_answer(answer, state, bare_code=bare)
+        tokens = strava.exchange_code(code, scope, settings=settings, save_app_credentials=True)
         typer.echo(_connected_message(tokens))
 
 
-def _app_settings(client_id: int | None) -> tuple[StravaSettings, bool]:
+def _app_settings(client_id: int | None) -> StravaSettings:
     """Config/env credentials, then the token file, then (interactive only) a prompt.
 
-    Returns the settings and whether the secret must be (re-)saved in the 0600 token file, which is
-    the case when it came from a prompt or from that file already: cron needs it to refresh.
+    Whichever way they came, the id and secret are then saved in the 0600 token file: cron runs
+    without the shell's environment, yet needs the secret to refresh the token.
     """
     from dataclasses import replace
 
@@ -105,14 +108,13 @@ def _app_settings(client_id: int | None) -> tuple[StravaSettings, bool]:
     settings = strava.load_settings()
     if client_id is not None:
         settings = replace(settings, client_id=client_id)
+    if settings.client_id is None or not settings.client_secret:
+        with contextlib.suppress(strava.StravaError):
+            existing = strava.TokenStore().load()
+            if existing is not None:
+                settings = settings.with_token_file_credentials(existing)
     if settings.client_id is not None and settings.client_secret:
-        return settings, False
-    with contextlib.suppress(strava.StravaError):
-        existing = strava.TokenStore().load()
-        if existing is not None:
-            settings = settings.with_token_file_credentials(existing)
-    if settings.client_id is not None and settings.client_secret:
-        return settings, True
+        return settings
     if not _interactive():
         try:
             settings.app_credentials()
@@ -123,7 +125,7 @@ def _app_settings(client_id: int | None) -> tuple[StravaSettings, bool]:
     if settings.client_id is None:
         settings = replace(settings, client_id=typer.prompt("Client ID", type=int))
     secret = typer.prompt("Client Secret", hide_input=True).strip()
-    return replace(settings, client_secret=secret), True
+    return replace(settings, client_secret=secret)
 
 
 def _interactive() -> bool:
@@ -132,10 +134,11 @@ def _interactive() -> bool:
 
 
 def _browser_flow(settings: StravaSettings, state: str, force: bool, timeout: int) -> dict[str, str]:
-    """Open the consent page and catch Strava's redirect on a one-shot loopback server."""
+    """Open the consent page and catch Strava's redirect on the loopback server."""
     import webbrowser
 
     from fitglute import strava
+    from fitglute.strava import redirect
 
     def open_consent(redirect_uri: str) -> None:
         url = strava.authorization_url(redirect_uri, state, settings=settings, force_prompt=force)
@@ -143,7 +146,7 @@ def _browser_flow(settings: StravaSettings, state: str, force: bool, timeout: in
         typer.echo(f"If no browser opens, visit:\n  {url}")
         webbrowser.open(url)
 
-    answer = _wait_for_redirect(state, timeout, open_consent)
+    answer = redirect.wait_for_redirect(state, timeout, open_consent)
     if answer is None:
         raise strava.StravaAuthError(
             f"No answer from Strava within {timeout} s; run `fitglute auth strava` again "
@@ -152,103 +155,17 @@ def _browser_flow(settings: StravaSettings, state: str, force: bool, timeout: in
     return answer
 
 
-def _wait_for_redirect(state: str, timeout: float, on_ready: Callable[[str], None]) -> dict[str, str] | None:
-    """Serve ``http://127.0.0.1:<free port>/callback`` until a request with our state arrives.
-
-    Bound to loopback only (never the LAN). Requests with another state (a stale tab, a forged
-    link) get a 400 and are otherwise ignored. Returns the query parameters, or None on timeout.
-    """
-    import http.server
-    from urllib.parse import parse_qs, urlsplit
-
-    answer: dict[str, str] = {}
-
-    class Callback(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            if parts.path != CALLBACK_PATH or not ({"code", "error"} & params.keys()):
-                self._reply(404, "Not found.")
-            elif not secrets.compare_digest(params.get("state", ""), state):
-                self._reply(
-                    400,
-                    "This answer does not belong to the sign-in fitglute started. Run `fitglute auth strava` again.",
-                )
-            else:
-                answer.update(params)
-                if "code" in params:
-                    self._reply(200, "fitglute received Strava's answer. You can close this tab now.")
-                else:
-                    self._reply(200, "fitglute was not authorised. You can close this tab.")
-
-        def _reply(self, status: int, text: str) -> None:
-            body = text.encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep the terminal clean
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Callback)
-    try:
-        on_ready(f"http://127.0.0.1:{server.server_address[1]}{CALLBACK_PATH}")
-        deadline = time.monotonic() + timeout
-        while not answer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            server.timeout = left
-            server.handle_request()
-        return answer
-    finally:
-        server.server_close()
-
-
-def _paste_flow(settings: StravaSettings, state: str, force: bool) -> dict[str, str]:
+def _paste_flow(settings: StravaSettings, state: str, force: bool) -> tuple[dict[str, str], bool]:
     """Headless: print the link, read back the redirect address (or the bare code) from stdin."""
     from fitglute import strava
+    from fitglute.strava import redirect
 
     url = strava.authorization_url(PASTE_REDIRECT_URI, state, settings=settings, force_prompt=force)
     typer.echo("Open this link in any browser and approve fitglute (keep both boxes ticked):")
     typer.echo(f"  {url}")
     typer.echo("Strava then sends you to a 127.0.0.1 page that will not load; copy its full address.")
     pasted = typer.prompt("Paste that address (or just the code)").strip()
-    return parse_pasted(pasted)
-
-
-def parse_pasted(text: str) -> dict[str, str]:
-    """Query parameters from a pasted redirect address; a bare code becomes ``{"code": ...}``."""
-    from urllib.parse import parse_qs, urlsplit
-
-    from fitglute.strava import StravaAuthError
-
-    text = text.strip()
-    if "=" in text:
-        query = urlsplit(text).query if "?" in text else text
-        return {k: v[-1] for k, v in parse_qs(query).items()}
-    if text and text.replace("-", "").replace("_", "").isalnum():
-        return {"code": text}
-    raise StravaAuthError("That is neither the address Strava sent you to nor a code; please try again.")
-
-
-def _check_answer(answer: dict[str, str], state: str) -> tuple[str, str | None]:
-    """Code and granted scope from Strava's answer; declined consent or a foreign state is an error."""
-    from fitglute.strava import RERUN_AUTH, SCOPE_HINT, StravaAuthError
-
-    if "error" in answer:
-        raise StravaAuthError(
-            f"Strava says access was not granted ({answer['error']}); please {RERUN_AUTH}, click "
-            f"Authorize and {SCOPE_HINT}."
-        )
-    if "state" in answer and not secrets.compare_digest(answer["state"], state):
-        raise StravaAuthError(f"That address belongs to a different sign-in attempt; please {RERUN_AUTH}.")
-    code = answer.get("code", "").strip()
-    if not code:
-        raise StravaAuthError(f"No authorization code in Strava's answer; please {RERUN_AUTH}.")
-    return code, answer.get("scope")
+    return redirect.parse_pasted(pasted)
 
 
 def _connected_message(tokens: StravaTokens) -> str:
@@ -269,8 +186,15 @@ def _connected_message(tokens: StravaTokens) -> str:
 # auth status / logout
 # --------------------------------------------------------------------------------------------------
 @app.command("status")
-def status() -> None:
-    """Show the Strava connection: athlete, permissions, token expiry (never the tokens)."""
+def status(
+    offline: Annotated[bool, typer.Option("--offline", help="Only read the token file; do not ask Strava.")] = False,
+) -> None:
+    """Show the Strava connection: athlete, permissions, token expiry (never the tokens).
+
+    Asks Strava once (the athlete, one cheap request) whether the token still works, so a
+    connection revoked on strava.com is reported as such. Exit 0 connected, 4 not (or no longer)
+    connected, 3 Strava could not be reached to check.
+    """
     with _cli_errors():
         from fitglute import strava
 
@@ -279,13 +203,29 @@ def status() -> None:
         if tokens is None:
             _fail("not connected to Strava; run `fitglute auth strava`.", EXIT_AUTH)
         verified = "" if tokens.scope_verified else " (not verified)"
+        missing = strava.missing_scopes(tokens.scope)
+        if missing:
+            _fail(strava.scope_error_message(missing) + " Run `fitglute auth strava`.", EXIT_AUTH)
+        checked = ""
+        if not offline:
+            try:
+                athlete_id, name = strava.athlete(strava.get_client(store=store))
+            except strava.StravaError as err:
+                if isinstance(err, strava.StravaAuthError):
+                    raise  # revoked, or the app is inactive: one line and exit 4 (_cli_errors)
+                checked = f"not checked: {err}"
+            else:
+                tokens = store.load() or tokens  # a refresh on the way is on disk now
+                who = name or tokens.athlete_name
+                checked = f"working (Strava knows athlete {athlete_id}{', ' + who if who else ''})"
         typer.echo(f"Strava: connected as {tokens.athlete_name or '?'} (athlete {tokens.athlete_id})")
         typer.echo(f"Permissions: {', '.join(tokens.scope) or 'none'}{verified}")
         typer.echo(f"Access token: {_expiry_text(tokens.expires_at)}")
+        if checked:
+            typer.echo(f"Checked with Strava: {checked}")
         typer.echo(f"Token file: {store.path}")
-        missing = strava.missing_scopes(tokens.scope)
-        if missing:
-            _fail(strava.scope_error_message(missing), EXIT_AUTH)
+        if checked.startswith("not checked"):
+            raise typer.Exit(ExitCode.DEFERRED)
 
 
 def _expiry_text(expires_at: int, now: float | None = None) -> str:

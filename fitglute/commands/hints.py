@@ -11,13 +11,21 @@ TEMPLATES = {
     hints.LOG_TEST: "{reason} (fitglute test protocols, then fitglute test add)",
     hints.LOG_SYMPTOM: "{reason} (fitglute pain add)",
     hints.CONNECT_STRAVA: "{reason}: run `fitglute auth strava`",
+    hints.REWRITE_NOTE: "{reason} (fitglute sync --force {activity} to rewrite)",
 }
 
 
-def with_hint(reason: str, hint: str | None) -> str:
-    """``reason`` followed by the command that helps; a closing full stop stays at the end."""
+def with_hint(reason: str, hint: str | None, **fields: object) -> str:
+    """``reason`` followed by the command that helps; a closing full stop stays at the end.
+
+    ``fields`` fill a template's other blanks (``activity`` for :data:`hints.REWRITE_NOTE`); a hint
+    whose blanks are not all given is left out rather than printed half-worded.
+    """
     template = TEMPLATES.get(hint or "")
     if template is None:
         return reason
     stop = "." if reason.endswith(".") else ""
-    return template.format(reason=reason.removesuffix(".")) + stop
+    try:
+        return template.format(reason=reason.removesuffix("."), **fields) + stop
+    except KeyError:
+        return reason

@@ -12,21 +12,31 @@ def sync(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the notes that would be written; write nothing."),
     no_post: bool = typer.Option(False, "--no-post", help="Match and analyse, but do not write to Strava."),
     quiet: bool = typer.Option(False, "--quiet", help="For cron: nothing on success, one line per problem."),
-    force: bool = typer.Option(False, "--force", help="Rewrite notes even when unchanged."),
+    force: list[str] = typer.Option(
+        None, "--force", metavar="ID",
+        help="Rewrite this activity's note even if unchanged, edited or deleted by you (repeatable; 'all').",
+    ),
     db: str = typer.Option(None, "--db", help="History database (default: the data dir)."),
 ) -> None:
     """Find recent Strava runs, match their FIT files, analyse them, write one note each.
 
-    Exit codes: 0 ok, 1 some runs failed, 3 rate-limited or deferred (the next run resumes),
-    4 Strava authorisation needed.
+    Exit codes: 0 ok, 1 some runs failed, 3 rate-limited, deferred or stopped at the time limit
+    (the next run resumes), 4 Strava authorisation needed.
     """
+    import logging
+
     from filelock import FileLock, Timeout
 
     from fitglute import sync as s
+    from fitglute.commands import fail
+    from fitglute.config import ConfigError
     from fitglute.history.store import StoreError
     from fitglute.model.errors import InputError
     from fitglute.model.exitcodes import ExitCode
 
+    force_all, force_ids = _forced(force or [])
+    if force_ids is None:
+        raise fail(f"--force {' '.join(force or [])}: give activity ids (the numbers sync shows) or 'all'")
     log_path = s.setup_log()
     try:
         lock = FileLock(str(s.lock_path()), timeout=0)
@@ -36,17 +46,22 @@ def sync(
             typer.echo("fitglute: another fitglute sync is running; this one exits", err=True)
         s.engine.log.info("another sync holds the lock; exiting")
         raise typer.Exit(ExitCode.DEFERRED) from None
+    logging.captureWarnings(True)  # library warnings go to the log, never to the terminal
     try:
         try:
-            report = s.run_sync(s.SyncOptions(since=since, dry_run=dry_run, no_post=no_post, force=force, db=db))
+            options = s.SyncOptions(
+                since=since, dry_run=dry_run, no_post=no_post, force=force_ids, force_all=force_all, db=db
+            )
+            report = s.run_sync(options)
         except InputError as exc:
             typer.echo(f"fitglute: {exc.shown_as('--' + exc.field)}", err=True)
             raise typer.Exit(ExitCode.USAGE) from None
-        except (s.SyncError, StoreError) as exc:
+        except (s.SyncError, StoreError, ConfigError) as exc:
             typer.echo(f"fitglute: {exc}", err=True)
             s.engine.log.warning("%s", exc)
             raise typer.Exit(ExitCode.USAGE) from None
     finally:
+        logging.captureWarnings(False)
         lock.release()
     from fitglute.commands.hints import with_hint
 
@@ -61,6 +76,16 @@ def sync(
     raise typer.Exit(report.exit_code)
 
 
+def _forced(values: list[str]) -> tuple[bool, tuple[int, ...] | None]:
+    """(all?, activity ids) from ``--force`` values; ids None when one is neither a number nor 'all'."""
+    if any(v.strip().lower() == "all" for v in values):
+        return True, ()
+    try:
+        return False, tuple(int(v) for v in values)
+    except ValueError:
+        return False, None
+
+
 def show(report, dry_run: bool, log_path) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -70,7 +95,8 @@ def show(report, dry_run: bool, log_path) -> None:
     if report.imported:
         console.print(f"imported {report.imported} new FIT file(s) from your sources")
     if not report.outcomes:
-        console.print("no Strava runs in the period" if report.deferred_until is None else "")
+        if report.deferred_until is None and not report.stopped and not report.auth_error:
+            console.print("no Strava runs in the period")
         return
     table = Table(title="fitglute sync", title_justify="left")
     for col in ("activity", "start (UTC)", "name", "result", "how"):

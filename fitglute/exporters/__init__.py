@@ -15,22 +15,41 @@ from typing import Any
 
 from fitglute.model.exitcodes import ExitCode
 
+Hint = Callable[..., str]  # (reason, hint code, **fields) -> the reason with the next step worded
+
+
+#: statuses that are problems: reported on every sync, and the sync exits 1
+PROBLEMS = ("failed", "ambiguous")
+
 
 @dataclass
 class Outcome:
-    """What happened to one target of an exporter (a Strava activity)."""
+    """What happened to one target of an exporter (a Strava activity).
+
+    ``status``: posted | removed | unchanged | would-post | not-posted | no-fit | manual | ambiguous
+    | failed | gone | left-alone | opted-out | too-long | refused. A ``notice`` is told once (the
+    sync that found it) without failing the sync; ``hint`` is the runner's next step as a
+    :mod:`fitglute.model.hints` code (the command line words it, with the activity id).
+    """
 
     activity_id: int
     name: str
     start: str
-    status: str  # posted | unchanged | would-post | not-posted | no-fit | ambiguous | failed | removed
+    status: str
     detail: str = ""
     sha256: str | None = None
     retry: bool = False  # the write failed in a way the next sync should retry (kept pending)
+    notice: bool = False
+    hint: str | None = None
 
     @property
     def problem(self) -> bool:
-        return self.status in ("failed", "ambiguous")
+        return self.status in PROBLEMS
+
+    @property
+    def reported(self) -> bool:
+        """Worth a line even under ``--quiet``."""
+        return self.problem or self.notice
 
 
 @dataclass
@@ -38,8 +57,9 @@ class ExportReport:
     """What the exporters did; ``exit_code`` is what cron sees."""
 
     outcomes: list[Outcome] = field(default_factory=list)
-    deferred_until: datetime | None = None
+    deferred_until: datetime | None = None  # Strava must not be called before this (rate limit, outage)
     deferred_reason: str = ""
+    stopped: str | None = None  # why this run stopped early although the next may go on at once
     auth_error: str | None = None
     auth_hint: str | None = None  # the runner's next step (a fitglute.model.hints code)
     previews: dict[int, str] = field(default_factory=dict)
@@ -51,25 +71,40 @@ class ExportReport:
     def exit_code(self) -> int:
         if self.auth_error:
             return ExitCode.AUTH
-        if self.deferred_until is not None:
+        if self.deferred_until is not None or self.stopped:
             return ExitCode.DEFERRED
         if self.failed():
             return ExitCode.SOME_FAILED
         return ExitCode.OK
 
-    def problems(self, hint: Callable[[str, str | None], str] | None = None) -> list[str]:
-        """One line per problem (what ``--quiet`` prints); ``hint`` words the runner's next step."""
-        lines = [f"activity {o.activity_id} ({o.start}): {o.status}: {o.detail}" for o in self.outcomes if o.problem]
+    def problems(self, hint: Hint | None = None) -> list[str]:
+        """One line per problem or notice (what ``--quiet`` prints); ``hint`` words the next step."""
+
+        def worded(reason: str, code: str | None, **fields: Any) -> str:
+            return hint(reason, code, **fields) if hint else reason
+
+        lines = [
+            f"activity {o.activity_id} ({o.start}): {o.status}: {worded(o.detail, o.hint, activity=o.activity_id)}"
+            for o in self.outcomes
+            if o.reported
+        ]
         if self.auth_error:
-            lines.append(hint(self.auth_error, self.auth_hint) if hint else self.auth_error)
+            lines.append(worded(self.auth_error, self.auth_hint))
         if self.deferred_until is not None:
             lines.append(f"{self.deferred_reason}; resumes after {self.deferred_until:%Y-%m-%d %H:%M} UTC")
+        if self.stopped:
+            lines.append(f"{self.stopped}; the next run goes on where this one stopped")
         return lines
 
 
 @dataclass
 class ExportJob:
-    """One exporter run: the store, the window of runs to look at, and what not to do."""
+    """One exporter run: the store, the window of runs to look at, and what not to do.
+
+    ``force`` names the targets (activity ids) to rewrite even when unchanged or left alone;
+    ``force_all`` does that for every target. ``deadline`` (a :class:`fitglute.strava.Deadline`)
+    bounds the whole run.
+    """
 
     store: Any
     since: datetime
@@ -77,7 +112,12 @@ class ExportJob:
     report: ExportReport
     dry_run: bool = False
     no_post: bool = False
-    force: bool = False
+    force: frozenset[int] = frozenset()
+    force_all: bool = False
+    deadline: Any = None
+
+    def forced(self, target: int) -> bool:
+        return self.force_all or target in self.force
 
 
 @dataclass(frozen=True)

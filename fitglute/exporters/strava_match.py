@@ -1,8 +1,24 @@
-"""Which stored run a Strava activity is: a known link, the Garmin id in the file name, or start time."""
+"""Which stored run a Strava activity is: a known link, then start time, then the Garmin id.
+
+Order and why:
+
+1. a link already known (a Strava bulk export's ``activities.csv``, or an earlier sync);
+2. **start time** within ±120 s with duration and distance agreeing — the primary match, because
+   ``external_id`` cannot be trusted to carry the Garmin id: recent Garmin uploads say
+   ``garmin_ping_<n>`` where ``<n>`` is *not* the Garmin activity id;
+3. the Garmin id of an old-style ``garmin_push_<id>`` (or an uploaded file's name) against the FIT
+   file names — only to decide between start-time candidates, or when none is near enough.
+
+Manual entries are never matched: a run typed in before the watch synced would otherwise take
+the note of the real upload. A run linked to an activity the listing no longer shows may be
+linked to a deleted one: ``is_gone`` asks Strava (one read), and a 404 frees the run to be
+matched again (a deleted and re-uploaded activity gets its note).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +26,18 @@ from fitglute.model.times import iso_utc, parse_iso
 
 START_TOLERANCE_S = 120.0
 CLEAR_MARGIN_S = 60.0  # a second candidate this much further away makes the nearest one clear
-_GARMIN_ID = re.compile(r"(?:garmin_(?:ping|push)_)?(\d{6,})")
+WINDOW_S = 3 * 3600.0  # stored runs looked at around an activity's start
+_GARMIN_PUSH = re.compile(r"^garmin_push_(\d{6,})$")
+_FILE_ID = re.compile(r"^(\d{6,})(?:_ACTIVITY)?\.fit(?:\.gz)?$", re.IGNORECASE)
 
 
 def garmin_id(external_id: str | None) -> str | None:
-    """The Garmin activity id inside Strava's ``external_id`` (``garmin_ping_123…``, ``123….fit``)."""
-    if not external_id:
-        return None
-    match = _GARMIN_ID.search(external_id)
+    """The Garmin activity id an ``external_id`` really carries (``garmin_push_<id>``, ``<id>.fit``).
+
+    ``garmin_ping_<n>`` carries none: ``<n>`` is not the Garmin activity id.
+    """
+    text = (external_id or "").strip()
+    match = _GARMIN_PUSH.match(text) or _FILE_ID.match(Path(text).name)
     return match[1] if match else None
 
 
@@ -33,27 +53,36 @@ def plausible_same_run(run: dict[str, Any], act: Any) -> bool:
     return True
 
 
-def find_run(store: Any, act: Any) -> tuple[str | None, str]:
+def find_run(
+    store: Any,
+    act: Any,
+    *,
+    listed: set[int] | None = None,
+    is_gone: Callable[[int], bool] | None = None,
+) -> tuple[str | None, str]:
     """(sha256 of the stored run for this activity, how it was found) — or (None, why not).
 
-    Order: a known link (bulk export CSV or an earlier sync), the Garmin id in ``external_id``
-    against the file name, then start time within ±120 s with duration/distance tolerance.
+    ``listed`` are the activity ids Strava listed in this sync; a run linked to another id that is
+    not among them is offered to ``is_gone`` (True: that activity was deleted — the caller's
+    function unlinks it) before it counts as taken.
     """
+    if act.manual:
+        return None, "manual entry: not matched to a FIT file"
     linked = store.run_by_strava_id(act.id)
     if linked is not None:
         return linked.sha256, "linked"
     start = act.start_date.timestamp()
-    window = [
-        r
-        for r in store.runs_between(iso_utc(start - 3 * 3600), iso_utc(start + 3 * 3600))
-        if r.get("strava_activity_id") in (None, act.id)
-    ]
+    window = store.runs_between(iso_utc(start - WINDOW_S), iso_utc(start + WINDOW_S))
+
+    def free(run: dict[str, Any]) -> bool:
+        other = run.get("strava_activity_id")
+        if other in (None, act.id):
+            return True
+        if listed is None or is_gone is None or other in listed:
+            return False
+        return is_gone(int(other))
+
     gid = garmin_id(act.external_id)
-    if gid:
-        for r in window:
-            stored = store.get_run(r["sha256"])
-            if stored is not None and gid in Path(stored.source_path or "").name:
-                return r["sha256"], "garmin id"
     near = sorted(
         (
             (abs(parse_iso(r["start_time"]) - start), r)
@@ -62,8 +91,18 @@ def find_run(store: Any, act: Any) -> tuple[str | None, str]:
         ),
         key=lambda pair: pair[0],  # never compare the run dicts: two files can be equally near
     )
-    if not near:
-        return None, "no FIT file for this activity in the sources"
-    if len(near) > 1 and near[1][0] - near[0][0] < CLEAR_MARGIN_S:
+    near = [(gap, r) for gap, r in near if free(r)]
+    if len(near) == 1 or (len(near) > 1 and near[1][0] - near[0][0] >= CLEAR_MARGIN_S):
+        return near[0][1]["sha256"], "start time"
+    by_id = [r for r in ([r for _, r in near] if near else window) if gid and _named_for(store, r, gid)]
+    by_id = [r for r in by_id if near or free(r)]
+    if len(by_id) == 1:
+        return by_id[0]["sha256"], "garmin id"
+    if near:
         return None, f"ambiguous: {len(near)} FIT files start within {START_TOLERANCE_S:.0f} s"
-    return near[0][1]["sha256"], "start time"
+    return None, "no FIT file for this activity in the sources"
+
+
+def _named_for(store: Any, run: dict[str, Any], gid: str) -> bool:
+    stored = store.get_run(run["sha256"])
+    return stored is not None and gid in Path(stored.source_path or "").name

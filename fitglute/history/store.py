@@ -182,6 +182,12 @@ class Store(Logbook):
             )
         return cur.rowcount > 0
 
+    def unlink_strava(self, activity_id: int) -> int:
+        """Forget a Strava activity id (deleted on Strava, or a manual entry): its runs may match again."""
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE runs SET strava_activity_id = NULL WHERE strava_activity_id = ?", (activity_id,))
+        return cur.rowcount
+
     def run_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 

@@ -10,3 +10,4 @@ LOG_INJURY = "log-injury"  #: the injury log is empty or lacks what the rule nee
 LOG_TEST = "log-test"  #: no (recent) side-to-side capacity test: do one and log it
 LOG_SYMPTOM = "log-symptom"  #: the symptom log is empty or has nothing recent
 CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)
+REWRITE_NOTE = "rewrite-note"  #: the runner may have fitglute rewrite one activity's note (``activity`` field)

@@ -27,7 +27,7 @@ def load_sources() -> list[str]:
 
 def save_sources(paths: list[str]) -> None:
     path = config.sources_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    config.private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(paths, indent=1))
     tmp.replace(path)

@@ -7,6 +7,7 @@ stravalib is used unmodified; everything here wraps it so an unattended cron job
 from fitglute.strava.activities import (
     ActivityInfo,
     activity_info,
+    athlete,
     get_description,
     list_recent_runs,
     update_description,
@@ -16,7 +17,9 @@ from fitglute.strava.errors import (
     ActivityNotFound,
     AppInactive,
     AuthNeeded,
+    DeadlineReached,
     RateLimited,
+    RequestRefused,
     StravaAuthError,
     StravaError,
     StravaUnavailable,
@@ -41,7 +44,7 @@ from fitglute.strava.tokens import (
     parse_scope,
     scope_error_message,
 )
-from fitglute.strava.transport import make_session
+from fitglute.strava.transport import Deadline, make_session
 
 __all__ = [
     "APP_SETTINGS_URL",
@@ -55,8 +58,11 @@ __all__ = [
     "ActivityNotFound",
     "AppInactive",
     "AuthNeeded",
+    "Deadline",
+    "DeadlineReached",
     "RateBudget",
     "RateLimited",
+    "RequestRefused",
     "StravaAuthError",
     "StravaError",
     "StravaSettings",
@@ -64,6 +70,7 @@ __all__ = [
     "StravaUnavailable",
     "TokenStore",
     "activity_info",
+    "athlete",
     "authorization_url",
     "deauthorize",
     "exchange_code",

@@ -31,6 +31,7 @@ from fitglute.strava.errors import (
     ActivityNotFound,
     AppInactive,
     AuthNeeded,
+    RequestRefused,
     StravaAuthError,
     StravaError,
     StravaUnavailable,
@@ -38,7 +39,7 @@ from fitglute.strava.errors import (
 from fitglute.strava.ratelimit import RateBudget
 from fitglute.strava.settings import APP_SETTINGS_URL, RERUN_AUTH, SCOPE_HINT, StravaSettings, load_settings
 from fitglute.strava.tokens import StravaTokens, TokenStore, missing_scopes, scope_error_message
-from fitglute.strava.transport import make_session, network_error
+from fitglute.strava.transport import Deadline, make_session, network_error
 
 log = logging.getLogger("fitglute.strava")
 
@@ -78,7 +79,11 @@ class _Guard:
             self.before_request(api)
             try:
                 return send(url, *args, **kwargs)
-            except exc.AccessUnauthorized:
+            except exc.AccessUnauthorized as err:
+                missing = missing_permissions(err)
+                if missing:  # a refresh cannot add a permission: say so, and remember it for the next run
+                    self.forget_scopes(missing)
+                    raise AuthNeeded(scope_error_message(missing)) from None
                 log.debug("Strava answered 401; refreshing the token and retrying once")
                 self.refresh(api, force=True)
                 self.budget.check()
@@ -141,6 +146,14 @@ class _Guard:
             self.store.save(renewed)  # the old refresh token may be dead already: persist at once
             _adopt(api, renewed)
 
+    def forget_scopes(self, missing: list[str]) -> None:
+        """Strava says a granted scope is not there: record it so the next sync asks nothing of Strava."""
+        with self.store.locked():
+            current = self.store.load()
+            if current is not None:
+                scope = tuple(s for s in current.scope if s not in missing)
+                self.store.save(replace(current, scope=scope, scope_verified=True))
+
     def _translate_fault(self, err: Exception, url: str, method: str) -> StravaError:
         from stravalib import exc
 
@@ -166,7 +179,7 @@ class _Guard:
                 f"Strava is having trouble (HTTP {status}); try again later.",
                 may_have_applied=method != "GET",
             )
-        return StravaError(f"Strava rejected the request (HTTP {status}).")
+        return RequestRefused(status)
 
 
 class TokenRejected(StravaAuthError):
@@ -229,11 +242,20 @@ def _refresh_rejected(err: Exception) -> StravaAuthError:
     )
 
 
+def missing_permissions(err: Exception) -> list[str]:
+    """Scopes a 401 says are missing (Strava: ``field`` ``activity:write_permission``, ``code`` missing)."""
+    missing = []
+    for entry in _error_entries(err):
+        name = str(entry.get("field") or "")
+        if str(entry.get("code")) == "missing" and name.endswith("_permission"):
+            missing.append(name.removesuffix("_permission"))
+    return missing
+
+
 def _unauthorized_message(err: Exception) -> str:
     if _mentions(err, "permission", "missing"):
         return f"Strava says fitglute lacks a permission; please {RERUN_AUTH} and {SCOPE_HINT}."
     return f"Strava no longer accepts fitglute's access; please {RERUN_AUTH}."
-
 
 
 @functools.cache
@@ -252,12 +274,14 @@ def _api_class() -> type:
     return FitgluteApiV3
 
 
-def build_client(settings: StravaSettings, store: TokenStore, tokens: StravaTokens | None) -> Client:
+def build_client(
+    settings: StravaSettings, store: TokenStore, tokens: StravaTokens | None, deadline: Deadline | None = None
+) -> Client:
     """A stravalib Client whose protocol object is our ApiV3 subclass, on our session and limiter."""
     from stravalib import Client
 
     budget = RateBudget(settings.rate_reserve_pct)
-    session = make_session(settings)
+    session = make_session(settings, deadline)
     with quiet_stravalib():
         client = Client(rate_limiter=budget, requests_session=session)  # type: ignore[arg-type]
         api = _api_class()(
@@ -275,12 +299,16 @@ def build_client(settings: StravaSettings, store: TokenStore, tokens: StravaToke
     return client
 
 
-def get_client(settings: StravaSettings | None = None, store: TokenStore | None = None) -> Client:
+def get_client(
+    settings: StravaSettings | None = None, store: TokenStore | None = None, deadline: Deadline | None = None
+) -> Client:
     """A ready stravalib ``Client`` for the connected athlete.
 
     It refreshes its token (under the file lock, persisting the rotation) whenever less than
-    ``refresh_margin_s`` remains, retries once after a 401, raises :class:`RateLimited` instead of
-    sleeping, and every error it raises is a :class:`StravaError`. No request is made here.
+    ``refresh_margin_s`` remains, retries once after a 401 (not after "permission missing": a
+    refresh cannot grant it), raises :class:`RateLimited` instead of sleeping and
+    :class:`DeadlineReached` at ``deadline``; every error it raises is a :class:`StravaError`. No
+    request is made here.
     """
     settings = settings or load_settings()
     store = store or TokenStore()
@@ -292,5 +320,5 @@ def get_client(settings: StravaSettings | None = None, store: TokenStore | None 
         raise AuthNeeded(scope_error_message(missing))
     settings = settings.with_token_file_credentials(tokens)
     settings.app_credentials()  # fail now, not halfway through a sync
-    return build_client(settings, store, tokens)
+    return build_client(settings, store, tokens, deadline)
 

@@ -59,3 +59,18 @@ class StravaUnavailable(StravaError):
         self.may_have_applied = may_have_applied
         super().__init__(message)
 
+
+class DeadlineReached(StravaError):
+    """The sync's overall time limit passed: no request was started after it, the running one was cut."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"the sync reached its time limit ({seconds:g} s)")
+
+
+class RequestRefused(StravaError):
+    """Strava refused this one request (a 4xx other than 401/403/404/429): it concerns one activity."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(f"Strava rejected the request (HTTP {status}).")

@@ -57,7 +57,7 @@ def exchange_code(
     the code is spent. ``None`` means unknown (the runner pasted a bare code): the requested scopes
     are recorded with ``scope_verified=False`` and a missing permission will surface as
     :class:`AuthNeeded` on the first write. ``save_app_credentials`` also stores client id/secret
-    in the token file (used when they came from a prompt rather than config/env).
+    in the token file (``auth strava`` always does: cron needs them to refresh).
     """
     settings = settings or load_settings()
     store = store or TokenStore()

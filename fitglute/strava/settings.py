@@ -3,8 +3,9 @@
 Keys: ``client_id``, ``client_secret``, ``base_url`` (default ``https://www.strava.com``; every
 stravalib request, OAuth included, is re-routed there), ``connect_timeout_s`` (10),
 ``read_timeout_s`` (30), ``max_attempts`` (3), ``retry_backoff_s`` (0.5), ``refresh_margin_s``
-(300), ``rate_reserve_pct`` (5). If the app credentials are in neither place, ``auth strava`` can
-store them in the (0600) token file instead.
+(300), ``rate_reserve_pct`` (5). ``auth strava`` also keeps the app credentials in the (0600)
+token file, whichever way they were given: cron runs see neither the shell's variables nor, when
+config changes, the same file, yet need the secret to refresh the token.
 """
 
 from __future__ import annotations

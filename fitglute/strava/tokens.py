@@ -153,7 +153,7 @@ class TokenStore:
         return True
 
     def _ensure_dir(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        config.private_dir(self.path.parent)
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -1,5 +1,14 @@
 """Sync: pull new FIT files from the sources into history, then run every enabled exporter."""
 
-from fitglute.sync.engine import SyncError, SyncOptions, SyncReport, lock_path, parse_since, run_sync, setup_log
+from fitglute.sync.engine import (
+    SyncError,
+    SyncOptions,
+    SyncReport,
+    deadline_s,
+    lock_path,
+    parse_since,
+    run_sync,
+    setup_log,
+)
 
-__all__ = ["SyncError", "SyncOptions", "SyncReport", "lock_path", "parse_since", "run_sync", "setup_log"]
+__all__ = ["SyncError", "SyncOptions", "SyncReport", "deadline_s", "lock_path", "parse_since", "run_sync", "setup_log"]

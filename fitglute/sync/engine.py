@@ -45,14 +45,42 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+DEFAULT_DEADLINE_S = 600.0
+SYNC_KEYS = {"sources", "deadline_s"}
+
+
 @dataclass
 class SyncOptions:
+    """``force``: activity ids whose note is rewritten even if unchanged or left alone; ``force_all``
+    does that for every activity. ``deadline_s`` overrides ``[sync] deadline_s``."""
+
     since: str = "14d"
     dry_run: bool = False
     no_post: bool = False
-    force: bool = False
+    force: tuple[int, ...] = ()
+    force_all: bool = False
     db: str | None = None
     workers: int = 2
+    deadline_s: float | None = None
+
+
+def deadline_s(cfg: dict | None = None) -> float:
+    """``[sync] deadline_s``: seconds from a sync's start after which no Strava request runs (600).
+
+    Counted from the start (importing new files included), enforced on every request: a trickling
+    server cannot hold a sync — and its lock — past it; the sync saves its place and exits 3, and
+    the next run goes on. (Importing itself is not cut: it is local and safe to interrupt anyway.)
+    """
+    section = (config.load_config() if cfg is None else cfg).get("sync", {})
+    if not isinstance(section, dict):
+        raise config.ConfigError(f"{config.config_path()}: [sync] must be a table")
+    unknown = set(section) - SYNC_KEYS
+    if unknown:
+        raise config.ConfigError(f"{config.config_path()}: [sync]: unknown key {', '.join(sorted(unknown))}")
+    value = section.get("deadline_s", DEFAULT_DEADLINE_S)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 86400:
+        raise config.ConfigError(f"{config.config_path()}: [sync] deadline_s must be seconds between 1 and 86400")
+    return float(value)
 
 
 @dataclass
@@ -63,7 +91,7 @@ class SyncReport(ExportReport):
     def failed(self) -> bool:
         return super().failed() or bool(self.import_failures)
 
-    def problems(self, hint: Callable[[str, str | None], str] | None = None) -> list[str]:
+    def problems(self, hint: Callable[..., str] | None = None) -> list[str]:
         return [f"{path}: {reason}" for path, reason in self.import_failures] + super().problems(hint)
 
 
@@ -72,14 +100,20 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
     from fitglute import plugins
     from fitglute.exporters import enabled
     from fitglute.history.store import Store
+    from fitglute.strava import Deadline
 
     now = now or datetime.now(UTC)
     report = SyncReport()
     after = parse_since(opts.since, now)
-    chosen = enabled(plugins.exporters(), config.load_config())
+    cfg = config.load_config()
+    chosen = enabled(plugins.exporters(), cfg)
+    deadline = Deadline(opts.deadline_s if opts.deadline_s is not None else deadline_s(cfg))  # from the start
     import_sources(opts, report)
     with Store(opts.db) as store:
-        job = ExportJob(store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post, force=opts.force)
+        job = ExportJob(
+            store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post,
+            force=frozenset(opts.force), force_all=opts.force_all, deadline=deadline,
+        )
         for exporter in chosen:
             exporter.run(job)
     return report
@@ -101,22 +135,33 @@ def import_sources(opts: SyncOptions, report: SyncReport) -> None:
 
 
 def setup_log() -> Path:
-    """Rotating log in the state dir (1 MB × 3): cron runs leave a trail without filling the disk."""
+    """Rotating log in the state dir (1 MB × 3): cron runs leave a trail without filling the disk.
+
+    fitglute's records go there, and so do the WARNINGs of the libraries a sync uses (stravalib's
+    "Unexpected sport type", urllib3's retries, captured ``warnings``): the log handler also sits
+    on the root logger, so Python's last-resort handler never prints them on a terminal or into
+    cron's mail — ``--quiet`` prints only fitglute's one line per problem.
+    """
     from logging.handlers import RotatingFileHandler
 
     path = config.sync_log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    ours = [h for h in log.handlers if isinstance(h, RotatingFileHandler)]
-    if any(h.baseFilename == os.path.abspath(path) for h in ours):
+    root = logging.getLogger()
+    current = [h for h in log.handlers if isinstance(h, RotatingFileHandler)]
+    if any(h.baseFilename == os.path.abspath(path) for h in current):
         return path
-    for old in ours:  # an earlier sync in this process logged under another FITGLUTE_HOME
+    for old in current:  # an earlier sync in this process logged under another FITGLUTE_HOME
         log.removeHandler(old)
+        if old in root.handlers:
+            root.removeHandler(old)
         old.close()
     handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(lambda record: record.name.startswith("fitglute") or record.levelno >= logging.WARNING)
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    root.addHandler(handler)
     return path
 
 
@@ -126,4 +171,6 @@ def lock_path() -> Path:
     return path
 
 
-__all__ = ["SyncError", "SyncOptions", "SyncReport", "lock_path", "parse_since", "run_sync", "setup_log"]
+__all__ = [
+    "SyncError", "SyncOptions", "SyncReport", "deadline_s", "lock_path", "parse_since", "run_sync", "setup_log",
+]
