@@ -25,9 +25,9 @@ fields that are public by nature, never from a rule's free text:
   from the rule registry, so no per-run text can slip in through them). A finding's ``message`` and
   ``values`` are never read: a message may quote the injury log, values may carry dates;
 * findings of rules that read what the runner logged by hand (:data:`PRIVATE_INPUTS` in the rule's
-  ``needs``, or the "injury history" signal group) point at the injured side and site, so they —
-  and their "not assessed" entries — appear only when the runner allowed injury details
-  (``injuries`` given). The injury line shows site, side and month, never the free-text note;
+  ``needs``: the injury log, strength tests, symptoms; or the "injury history" signal group) point
+  at the injured or weaker side and the hurting site, so they — and their "not assessed" entries —
+  appear only when the runner allowed those details (``injuries`` given). The injury line shows site, side and month, never the free-text note;
 * findings of a rule fitglute does not know (a plugin removed since) are left out: their fields
   cannot be checked.
 
@@ -62,8 +62,9 @@ FULL_MAX_CHARS = 1400
 #: structured field meant for the public (say, how clear the signal is) is added here, to
 #: :class:`PublicFinding` and to the finding line — nothing else reaches the block
 PUBLIC_FIELDS = ("rule", "side", "confidence", "evidence", "action")
-#: what a rule names in ``needs`` when it reads what the runner logged by hand
-PRIVATE_INPUTS = frozenset({"injury log"})
+#: what a rule names in ``needs`` when it reads what the runner logged by hand (health data: the
+#: injury log, the side-to-side strength tests, the symptom log)
+PRIVATE_INPUTS = frozenset({"injury log", "capacity tests", "symptom log"})
 PRIVATE_SIGNAL_GROUPS = frozenset({"injury history"})
 
 _SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
