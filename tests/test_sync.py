@@ -596,7 +596,9 @@ def test_cli_story_and_a_real_overlapping_subprocess(fake: FakeStrava, runs, hom
     later = str((home / "not-yet").resolve())
     added = cli("sources", "add", str(runs["a"].path.parent), later)
     assert added.exit_code == 0 and "added anyway" in added.stderr
-    assert cli("sources", "list").stdout.splitlines() == [str(runs["a"].path.parent.resolve()), later]
+    listed = json.loads(cli("sources", "list", "--json").stdout)
+    watch_folder = str(runs["a"].path.parent.resolve())
+    assert [(r["name"], r["status"]) for r in listed] == [(watch_folder, "ok"), (later, "missing")]
 
     monkeypatch.setenv("FITGLUTE_STRAVA_READ_TIMEOUT_S", "20")
     fake.fail_next("timeout", method="GET", path="/athlete/activities", delay=2.0)  # a slow Strava
@@ -626,7 +628,7 @@ def test_cli_story_and_a_real_overlapping_subprocess(fake: FakeStrava, runs, hom
     assert again.exit_code == 0 and again.stdout.count("unchanged") == 2
     assert len(puts(fake)) == 2
     assert cli("sources", "remove", later).exit_code == 0
-    assert cli("sources", "list").stdout.splitlines() == [str(runs["a"].path.parent.resolve())]
+    assert [r["name"] for r in json.loads(cli("sources", "list", "--json").stdout)] == [watch_folder]
 
 
 def test_not_connected_and_a_bad_database_are_one_line_each(fake: FakeStrava, tmp_path):

@@ -9,6 +9,8 @@ TEMPLATES = {
     hints.IMPORT_HISTORY: "{reason}: import earlier runs with fitglute import",
     hints.LOG_INJURY: "{reason} (fitglute injury add)",
     hints.CONNECT_STRAVA: "{reason}: run `fitglute auth strava`",
+    hints.CONNECT_INTERVALS: "{reason}: run `fitglute sources add --intervals`",
+    hints.CONNECT_GARMIN: "{reason}: run `fitglute auth garmin`",
 }
 
 

@@ -5,7 +5,7 @@ from fitglute.hookspecs import hookimpl
 
 @hookimpl
 def register_commands(cli):
-    from fitglute.commands import analyze, auth, cron, history, imports, injury, plugins, rules, sync
+    from fitglute.commands import analyze, auth, cron, history, imports, injury, plugins, rules, sources, sync
 
     cli.command("analyze")(analyze.analyze)
     cli.command("import")(imports.import_)
@@ -16,5 +16,5 @@ def register_commands(cli):
     cli.command("plugins")(plugins.plugins)
     cli.add_typer(auth.app, name="auth")
     cli.command("sync")(sync.sync)
-    cli.add_typer(sync.sources_app, name="sources")
+    cli.add_typer(sources.app, name="sources")
     cli.add_typer(cron.app, name="cron")

@@ -8,3 +8,5 @@ the words for the command line.
 IMPORT_HISTORY = "import-history"  #: earlier runs are needed: import them
 LOG_INJURY = "log-injury"  #: the injury log is empty or lacks what the rule needs
 CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)
+CONNECT_INTERVALS = "connect-intervals"  #: store (again) an intervals.icu API key
+CONNECT_GARMIN = "connect-garmin"  #: log in to Garmin Connect (again), interactively

@@ -1,6 +1,8 @@
 """``fitglute sync``: new FIT files from the sources → history → every enabled exporter.
 
-The FIT files of the configured sources are imported first (by content hash: a file already in
+The pulling sources (intervals.icu, a watch, plugins') fetch new files into the inbox first
+(:mod:`fitglute.sync.pull`; ``pull=False`` skips that); then those and the configured folders are
+imported (by content hash: a file already in
 history costs a hash, nothing more), so every run is judged through the same path as
 ``analyze``/``import``; then each exporter (the Strava note is one) does its work on the runs of
 the window, with its own state. Problems never raise: they end up in the :class:`SyncReport`,
@@ -20,7 +22,8 @@ from pathlib import Path
 from fitglute import config
 from fitglute.exporters import ExportJob, ExportReport
 from fitglute.model.errors import InputError
-from fitglute.sources.configured import SourcesFileError, load_sources
+from fitglute.sources.configured import SourcesFileError, load_entries, load_sources
+from fitglute.sync.pull import PullReport
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([dwh])\s*$")
 
@@ -53,18 +56,25 @@ class SyncOptions:
     force: bool = False
     db: str | None = None
     workers: int = 2
+    pull: bool = True  # fetch from the pulling sources first
 
 
 @dataclass
 class SyncReport(ExportReport):
     imported: int = 0
     import_failures: list[tuple[str, str]] = field(default_factory=list)
+    pulled: PullReport = field(default_factory=PullReport)
 
     def failed(self) -> bool:
         return super().failed() or bool(self.import_failures)
 
+    @property
+    def exit_code(self) -> int:
+        return max(super().exit_code, self.pulled.exit_code)  # 4 auth > 3 deferred > 1 failed > 0
+
     def problems(self, hint: Callable[[str, str | None], str] | None = None) -> list[str]:
-        return [f"{path}: {reason}" for path, reason in self.import_failures] + super().problems(hint)
+        lines = self.pulled.problems(hint) + [f"{path}: {reason}" for path, reason in self.import_failures]
+        return lines + super().problems(hint)
 
 
 def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
@@ -77,6 +87,8 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
     report = SyncReport()
     after = parse_since(opts.since, now)
     chosen = enabled(plugins.exporters(), config.load_config())
+    if opts.pull:
+        report.pulled = pull_sources(opts.db, after, now)
     import_sources(opts, report)
     with Store(opts.db) as store:
         job = ExportJob(store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post, force=opts.force)
@@ -85,17 +97,34 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
     return report
 
 
-def import_sources(opts: SyncOptions, report: SyncReport) -> None:
-    """Bring every source file into history (already-known files cost only their hash)."""
-    from fitglute.sync.importer import import_paths
+def pull_sources(db: str | None, since: datetime, now: datetime) -> PullReport:
+    """Fetch what every configured pulling source has new into the inbox (one source's trouble
+    stays in its line of the report)."""
+    from fitglute import plugins
+    from fitglute.history.store import Store
+    from fitglute.sync.pull import pull_sources as pull
 
     try:
-        sources = [s for s in load_sources() if Path(s).exists()]
+        entries = load_entries()
     except SourcesFileError as exc:
         raise SyncError(str(exc)) from None
-    if not sources:
-        return
-    result = import_paths(sources, db=opts.db, workers=opts.workers)
+    registered = plugins.sources()
+    if not any(getattr(registered.get(e.kind), "pull", None) for e in entries):
+        return PullReport()
+    with Store(db) as store:
+        return pull(store, entries, registered, since=since, now=now)
+
+
+def import_sources(opts: SyncOptions, report: SyncReport) -> None:
+    """Bring every source file into history: the configured folders (already-known files cost only
+    their hash) and the files pulled into the inbox that are not imported yet."""
+    from fitglute.sync.pull import import_inbox_and_folders
+
+    try:
+        folders = [s for s in load_sources() if Path(s).exists()]
+    except SourcesFileError as exc:
+        raise SyncError(str(exc)) from None
+    result = import_inbox_and_folders(folders, db=opts.db, workers=opts.workers)
     report.imported = len(result.imported)
     report.import_failures = list(result.failed)
 
@@ -126,4 +155,13 @@ def lock_path() -> Path:
     return path
 
 
-__all__ = ["SyncError", "SyncOptions", "SyncReport", "lock_path", "parse_since", "run_sync", "setup_log"]
+__all__ = [
+    "SyncError",
+    "SyncOptions",
+    "SyncReport",
+    "lock_path",
+    "parse_since",
+    "pull_sources",
+    "run_sync",
+    "setup_log",
+]
