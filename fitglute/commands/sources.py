@@ -32,8 +32,13 @@ def prompter() -> Any:
         ask=lambda text: typer.prompt(text),
         secret=lambda text: typer.prompt(text, hide_input=True),
         say=typer.echo,
-        interactive=sys.stdin.isatty(),
+        interactive=_interactive(),
     )
+
+
+def _interactive() -> bool:
+    """Prompting only makes sense on a terminal (never under cron or a pipe)."""
+    return sys.stdin.isatty()
 
 
 @app.command("add")
@@ -278,7 +283,7 @@ def pull(
     except Timeout:
         raise fail("another fitglute sync or pull is running; this one exits", ExitCode.DEFERRED) from None
     try:
-        report = s.pull_sources(db, after, now)
+        report = s.engine.pull_sources(db, after, now)
         folders = [p for p in load_sources() if Path(p).exists()]
         imported = import_inbox_and_folders(folders, db=db)
     except (s.SyncError, SourcesFileError, StoreError) as exc:
