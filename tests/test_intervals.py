@@ -151,19 +151,20 @@ def test_429_defers_saves_where_it_was_and_the_next_run_resumes(icu: FakeInterva
     assert waiting.exit_code == 0 and "resumes after" in waiting.stdout
     assert len(downloads(icu)) == 2
 
-    with Store() as store:  # two minutes later
-        later = NOW + timedelta(minutes=3)
-        report = p.pull_sources(store, configured.load_entries(), {"intervals": _source()}, since=later - timedelta(days=14),
-                                now=later)
+    report = pull_later(minutes=3)  # after Retry-After
     assert report.exit_code == 0 and sorted(downloads(icu)) == ["i1001", "i1002", "i1002", "i1003"]
     p.import_inbox_and_folders([])
     assert stored_shas() == {sha(fits[k]) for k in ("r1", "r2", "r3")}
 
 
-def _source():
+def pull_later(minutes: float) -> p.PullReport:
+    """A pull as a cron run ``minutes`` from now would make it."""
     from fitglute.sources.intervals import INTERVALS
 
-    return INTERVALS
+    later = NOW + timedelta(minutes=minutes)
+    with Store() as store:
+        entries = configured.load_entries()
+        return p.pull_sources(store, entries, {"intervals": INTERVALS}, since=later - timedelta(days=14), now=later)
 
 
 def test_5xx_is_retried_and_a_persistent_outage_defers(icu: FakeIntervals):
@@ -182,10 +183,7 @@ def test_a_stalled_download_is_cut_off_and_retried_next_run(icu: FakeIntervals, 
     stalled = cli("sources", "pull")
     assert stalled.exit_code == 3 and "download of activity i1001 broke off" in stalled.stderr
     assert stored_shas() == set() and not list((config.inbox_dir("intervals")).glob("*i1001*"))
-    with Store() as store:  # the next run (after the short outage pause) fetches it whole
-        later = NOW + timedelta(minutes=6)
-        p.pull_sources(store, configured.load_entries(), {"intervals": _source()}, since=later - timedelta(days=14),
-                       now=later)
+    pull_later(minutes=6)  # the next run, after the outage pause, fetches it whole
     p.import_inbox_and_folders([])
     assert stored_shas() == {sha(fits[k]) for k in ("r1", "r2", "r3")}
 

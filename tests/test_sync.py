@@ -211,7 +211,10 @@ def test_first_sync_posts_one_block_per_run_and_second_sync_makes_no_put(two: Fa
         assert Path(store.run_by_strava_id(B).source_path) == runs["b"].path
 
     before = len(two.calls())
-    again = sync()
+    idle = sync()  # nothing new: not a single Strava request
+    assert idle.outcomes == [] and idle.exit_code == 0 and len(two.calls()) == before
+    assert idle.notes == [f"every run since {NOW - timedelta(days=14):%Y-%m-%d} has its current note: Strava not asked"]
+    again = sync(recheck=True)
     assert statuses(again) == {A: "unchanged", B: "unchanged"} and again.exit_code == 0
     assert again.imported == 0 and len(puts(two)) == 2  # no new PUT
     assert [f"{r.method} {r.path}" for r in two.calls()[before:]] == [
@@ -229,7 +232,7 @@ def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
     after = "\r\n\r\nP.S. 日本語のメモ  \t\r\n\r\n   trailing spaces   "
     two.activities[A]["description"] = before + block + after
 
-    assert statuses(sync())[A] == "unchanged" and len(puts(two, A)) == 1
+    assert statuses(sync(recheck=True))[A] == "unchanged" and len(puts(two, A)) == 1
     assert desc(two, A) == before + block + after
 
     set_config('[strava]\nnote_detail = "full"\n')  # a different block: now it must be rewritten
@@ -249,7 +252,7 @@ def test_block_edited_by_hand_is_replaced_in_place(two: FakeStrava):
     lines.insert(-1, "my own line inside the block")
     two.activities[A]["description"] = original.replace(block, "\n".join(lines)) + "\n\nAdded after."
 
-    report = sync()
+    report = sync(recheck=True)
     assert statuses(report)[A] == "posted" and statuses(report)[B] == "unchanged"
     assert desc(two, A) == original + "\n\nAdded after."
     assert count_blocks(desc(two, A)) == 1
@@ -269,7 +272,7 @@ def test_note_detail_off_removes_an_existing_block(two: FakeStrava):
     report = sync()
     assert statuses(report) == {A: "removed", B: "removed"} and report.exit_code == 0
     assert desc(two, A) == "Felt good, windy." and desc(two, B) == ""
-    assert statuses(sync()) == {A: "unchanged", B: "unchanged"} and len(puts(two)) == 4
+    assert statuses(sync(recheck=True)) == {A: "unchanged", B: "unchanged"} and len(puts(two)) == 4
 
 
 # ----------------------------------------------------------------------------------- rate limits
@@ -349,7 +352,7 @@ def test_put_timeout_applied_by_strava_never_leads_to_a_second_block(two: FakeSt
     assert statuses(report) == {A: "posted", B: "posted"} and report.exit_code == 0
     assert len(puts(two, A)) == 1  # not blindly re-sent: re-read and found in place
     assert count_blocks(desc(two, A)) == 1
-    again = sync()
+    again = sync(recheck=True)
     assert statuses(again) == {A: "unchanged", B: "unchanged"} and len(puts(two, A)) == 1
     assert count_blocks(desc(two, A)) == 1
 
@@ -624,7 +627,7 @@ def test_cli_story_and_a_real_overlapping_subprocess(fake: FakeStrava, runs, hom
     assert (proc.returncode, out, err) == (0, "", "")
     assert count_blocks(desc(fake, A)) == 1 and desc(fake, A).startswith("Easy one.\n\n")
 
-    again = cli("sync")
+    again = cli("sync", "--recheck")
     assert again.exit_code == 0 and again.stdout.count("unchanged") == 2
     assert len(puts(fake)) == 2
     assert cli("sources", "remove", later).exit_code == 0

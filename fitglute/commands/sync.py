@@ -12,6 +12,7 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", help="For cron: nothing on success, one line per problem."),
     force: bool = typer.Option(False, "--force", help="Rewrite notes even when unchanged."),
     no_pull: bool = typer.Option(False, "--no-pull", help="Do not fetch from intervals.icu, Garmin, the watch."),
+    recheck: bool = typer.Option(False, "--recheck", help="Read every Strava run again, even if its note is current."),
     db: str = typer.Option(None, "--db", help="History database (default: the data dir)."),
 ) -> None:
     """Pull new runs from your sources, match recent Strava runs to their FIT files, write one note each.
@@ -37,7 +38,9 @@ def sync(
         raise typer.Exit(ExitCode.DEFERRED) from None
     try:
         try:
-            opts = s.SyncOptions(since=since, dry_run=dry_run, no_post=no_post, force=force, db=db, pull=not no_pull)
+            opts = s.SyncOptions(
+                since=since, dry_run=dry_run, no_post=no_post, force=force, db=db, pull=not no_pull, recheck=recheck
+            )
             report = s.run_sync(opts)
         except InputError as exc:
             typer.echo(f"fitglute: {exc.shown_as('--' + exc.field)}", err=True)
@@ -73,8 +76,11 @@ def show(report, dry_run: bool, log_path) -> None:
         console.print(escape(line))
     if report.imported:
         console.print(f"imported {report.imported} new FIT file(s) from your sources")
+    for note in report.notes:
+        console.print(escape(note))
     if not report.outcomes:
-        console.print("no Strava runs in the period" if report.deferred_until is None else "")
+        if report.deferred_until is None and not report.notes:
+            console.print("no Strava runs in the period")
         return
     table = Table(title="fitglute sync", title_justify="left")
     for col in ("activity", "start (UTC)", "name", "result", "how"):

@@ -43,6 +43,7 @@ class ExportReport:
     auth_error: str | None = None
     auth_hint: str | None = None  # the runner's next step (a fitglute.model.hints code)
     previews: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # worth telling the runner, not problems
 
     def failed(self) -> bool:
         return any(o.problem for o in self.outcomes)
@@ -78,6 +79,7 @@ class ExportJob:
     dry_run: bool = False
     no_post: bool = False
     force: bool = False
+    recheck: bool = False  # look at every target again, even those whose output is current
 
 
 @dataclass(frozen=True)

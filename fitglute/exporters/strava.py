@@ -25,11 +25,13 @@ from fitglute.exporters import Exporter, ExportJob, Outcome
 from fitglute.exporters.note_merge import merge_note
 from fitglute.exporters.note_text import DETAILS, build_note
 from fitglute.exporters.strava_match import find_run
+from fitglute.model.times import iso_utc
 
 NAME = "strava-note"
 STATE = "strava"  # exporter_state rows (one per activity) are kept under this name
 NOT_BEFORE_KEY = "strava.not_before"
 PENDING_KEY = "strava.pending"
+PASSED_KEY = "strava.last_full_pass"  # when a run last went through every activity of its window
 
 log = logging.getLogger("fitglute.sync")
 
@@ -71,6 +73,9 @@ def export(job: ExportJob) -> None:
         report.deferred_reason = "Strava rate limit reached earlier"
         return
     pending = [int(x) for x in json.loads(store.get_sync(PENDING_KEY) or "[]")]
+    if not pending and notes_current(job, detail, include_injuries):
+        report.notes.append(f"every run since {job.since:%Y-%m-%d} has its current note: Strava not asked")
+        return
     todo: list[Any] | None = None  # None: stopped before the activities were known
     try:
         client = strava.get_client()
@@ -98,6 +103,26 @@ def export(job: ExportJob) -> None:
         return
     _save_pending(job, [])
     store.delete_sync(NOT_BEFORE_KEY)
+    if not (job.dry_run or job.no_post):
+        store.set_sync(PASSED_KEY, now.isoformat())
+
+
+def notes_current(job: ExportJob, detail: str, include_injuries: bool) -> bool:
+    """True when a Strava call could change nothing: an earlier run went through the whole window,
+    and every stored run of the window is linked to an activity whose note fitglute wrote from this
+    very run and analysis (a new run, a re-judged finding or a new note setting makes it False).
+    Then an hourly cron with nothing new makes no Strava request at all."""
+    store = job.store
+    if job.dry_run or job.no_post or job.force or job.recheck or store.get_sync(PASSED_KEY) is None:
+        return False
+    for run in store.runs_between(iso_utc(job.since.timestamp()), iso_utc(job.now.timestamp())):
+        aid = run.get("strava_activity_id")
+        state = store.get_exporter_state(STATE, str(aid)) if aid is not None else None
+        if not state or state.get("sha256") != run["sha256"]:
+            return False
+        if state.get("note") != digest(note_for(store, run["sha256"], detail, include_injuries)):
+            return False
+    return True
 
 
 STRAVA_NOTE = Exporter(NAME, export, "one fitglute block in the Strava activity description")

@@ -57,6 +57,7 @@ class SyncOptions:
     db: str | None = None
     workers: int = 2
     pull: bool = True  # fetch from the pulling sources first
+    recheck: bool = False  # read every Strava run of the window again, even when its note is current
 
 
 @dataclass
@@ -91,7 +92,10 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
         report.pulled = pull_sources(opts.db, after, now)
     import_sources(opts, report)
     with Store(opts.db) as store:
-        job = ExportJob(store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post, force=opts.force)
+        job = ExportJob(
+            store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post, force=opts.force,
+            recheck=opts.recheck,
+        )
         for exporter in chosen:
             exporter.run(job)
     return report
