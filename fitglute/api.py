@@ -27,6 +27,7 @@ _WHERE: dict[str, str] = {
     "DevField": "fitglute.model.run",
     "Drift": "fitglute.dynamics",
     "Evidence": "fitglute.rules.engine",
+    "ExitCode": "fitglute.model.exitcodes",
     "Exporter": "fitglute.exporters",
     "ExportJob": "fitglute.exporters",
     "ExportReport": "fitglute.exporters",
