@@ -308,3 +308,12 @@ def test_inbox_names_are_safe_and_never_clobber_another_file(home):
     again = p._write("watch", "A.fit", b"one")
     assert (first.name, second.name, again.name) == ("A.fit", "A-2.fit", "A.fit")
     assert Path(first).read_bytes() == b"one" and Path(second).read_bytes() == b"two"
+
+
+def test_a_source_whose_plugin_is_missing_is_said_not_skipped_silently(fake: FakeIntervals):
+    configured.add_entry(configured.Entry("garmin", "garmin"))
+    result = cli("sources", "pull")
+    assert result.exit_code == 1
+    assert "garmin: no installed plugin provides this source (garmin)" in result.stderr
+    rows = json.loads(cli("sources", "list", "--json").stdout)
+    assert rows[0]["status"] == "plugin not installed"

@@ -22,7 +22,7 @@ from pathlib import Path
 from fitglute import config
 from fitglute.exporters import ExportJob, ExportReport
 from fitglute.model.errors import InputError
-from fitglute.sources.configured import SourcesFileError, load_entries, load_sources
+from fitglute.sources.configured import FOLDER, SourcesFileError, load_entries, load_sources
 from fitglute.sync.pull import PullReport
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([dwh])\s*$")
@@ -113,8 +113,8 @@ def pull_sources(db: str | None, since: datetime, now: datetime) -> PullReport:
     except SourcesFileError as exc:
         raise SyncError(str(exc)) from None
     registered = plugins.sources()
-    if not any(getattr(registered.get(e.kind), "pull", None) for e in entries):
-        return PullReport()
+    if all(e.kind == FOLDER or (e.kind in registered and registered[e.kind].pull is None) for e in entries):
+        return PullReport()  # folders only: nothing to pull, no store to open
     with Store(db) as store:
         return pull(store, entries, registered, since=since, now=now)
 

@@ -46,7 +46,7 @@ from fitglute.sources import (
     SourceError,
     SourceUnavailable,
 )
-from fitglute.sources.configured import Entry
+from fitglute.sources.configured import FOLDER, Entry
 
 log = logging.getLogger("fitglute.sync")
 
@@ -214,9 +214,11 @@ def pull_sources(
     report = PullReport()
     for entry in entries:
         source = registered.get(entry.kind)
-        if source is None or source.pull is None:
-            continue
-        report.sources.append(_pull_one(store, entry, source, since, now, limits, clock))
+        if source is None and entry.kind != FOLDER:  # configured, but its plugin is gone or disabled
+            report.sources.append(SourcePull(entry.name, entry.kind, "error",
+                                             f"no installed plugin provides this source ({entry.kind})"))
+        elif source is not None and source.pull is not None:
+            report.sources.append(_pull_one(store, entry, source, since, now, limits, clock))
     return report
 
 
