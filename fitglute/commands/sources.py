@@ -47,11 +47,13 @@ def add(
     watch: bool = typer.Option(False, "--watch", help="Copy new files from a plugged-in watch / Garmin Express."),
     intervals: bool = typer.Option(False, "--intervals", help="Pull from intervals.icu (API key; recommended)."),
     garmin: bool = typer.Option(False, "--garmin", help="Pull from Garmin Connect (fitglute-garmin plugin)."),
+    source: str = typer.Option(None, "--source", help="Pull from another source a plugin adds (by name)."),
 ) -> None:
     """Add folders, or a source fitglute pulls new runs from by itself."""
     chosen = [name for name, on in zip(PULLING_FLAGS, (watch, intervals, garmin), strict=True) if on]
+    chosen += [source] if source else []
     if bool(paths) + len(chosen) != 1:
-        raise fail("give folders, or one of --watch, --intervals, --garmin")
+        raise fail("give folders, or one of --watch, --intervals, --garmin, --source NAME")
     if paths:
         _add_folders(paths)
     else:
