@@ -161,7 +161,7 @@ def pull_later(minutes: float) -> p.PullReport:
     """A pull as a cron run ``minutes`` from now would make it."""
     from fitglute.sources.intervals import INTERVALS
 
-    later = NOW + timedelta(minutes=minutes)
+    later = datetime.now(UTC) + timedelta(minutes=minutes)  # not NOW: the module may have loaded long ago
     with Store() as store:
         entries = configured.load_entries()
         return p.pull_sources(store, entries, {"intervals": INTERVALS}, since=later - timedelta(days=14), now=later)
