@@ -147,8 +147,8 @@ def test_429_defers_saves_where_it_was_and_the_next_run_resumes(icu: FakeInterva
     assert first.exit_code == 3 and "intervals.icu rate limit reached" in first.stderr
     assert stored_shas() == {sha(fits["r1"])}  # what came before the 429 is kept and imported
 
-    waiting = cli("sources", "pull")  # within Retry-After: no request at all
-    assert waiting.exit_code == 0 and "resumes after" in waiting.stdout
+    waiting = cli("sources", "pull")  # within Retry-After: no request at all, still deferred
+    assert waiting.exit_code == 3 and "rate limit reached earlier; resumes after" in waiting.stderr
     assert len(downloads(icu)) == 2
 
     report = pull_later(minutes=3)  # after Retry-After
@@ -317,3 +317,12 @@ def test_a_source_whose_plugin_is_missing_is_said_not_skipped_silently(fake: Fak
     assert "garmin: no installed plugin provides this source (garmin)" in result.stderr
     rows = json.loads(cli("sources", "list", "--json").stdout)
     assert rows[0]["status"] == "plugin not installed"
+
+
+def test_an_item_that_keeps_failing_is_passed_over_after_three_pulls(icu: FakeIntervals, fits):
+    del icu.files["i1003"]  # listed with a FIT original, but intervals.icu answers 404
+    for _ in range(3):
+        result = cli("sources", "pull")
+        assert result.exit_code == 1 and "intervals.icu has no such file (HTTP 404)" in result.stderr
+    assert "passed over from now on" in result.stderr and downloads(icu).count("i1003") == 3
+    assert cli("sources", "pull").exit_code == 0 and downloads(icu).count("i1003") == 3

@@ -309,8 +309,7 @@ def pull_lines(report: Any) -> list[str]:
     lines = []
     for src in report.sources:
         if src.status == "waiting":
-            lines.append(f"{src.title}: {src.detail}")
-            continue
+            continue  # said on stderr, as a problem
         what = f"{len(src.pulled)} new file(s)" if src.pulled else "nothing new"
         lines.append(f"{src.title}: {what} ({src.requests} request(s))")
     return lines

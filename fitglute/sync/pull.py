@@ -52,6 +52,7 @@ log = logging.getLogger("fitglute.sync")
 
 PENDING_KEY = "inbox.pending"
 UNAVAILABLE_RETRY = timedelta(minutes=5)
+ITEM_ATTEMPTS = 3  # an item that fails this many pulls in a row is passed over from then on
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # a FIT file of a 24-hour ultra is ~10 MB: refuse zip bombs
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -108,7 +109,7 @@ class PullReport:
         for s in self.sources:
             if s.status == "auth":
                 codes.append(ExitCode.AUTH)
-            elif s.status in ("deferred", "unavailable"):
+            elif s.status in ("deferred", "unavailable", "waiting"):
                 codes.append(ExitCode.DEFERRED)
             elif s.status == "error" or s.failures:
                 codes.append(ExitCode.SOME_FAILED)
@@ -120,7 +121,7 @@ class PullReport:
         for s in self.sources:
             lines += [f"{s.title}: {note}" for note in s.notes]
             lines += [f"{s.title}: {key}: {reason}" for key, reason in s.failures]
-            if s.status in ("auth", "error", "deferred", "unavailable"):
+            if s.status in ("auth", "error", "deferred", "unavailable", "waiting"):
                 text = f"{s.title}: {s.detail}"
                 lines.append(hint(text, s.hint) if hint else text)
         return lines
@@ -231,13 +232,14 @@ def _pull_one(
     not_before = state.get("not_before")
     if not_before and datetime.fromisoformat(not_before) > now:
         out.status, out.not_before = "waiting", datetime.fromisoformat(not_before)
-        out.detail = f"{state.get('detail') or 'paused'}; resumes after {out.not_before:%Y-%m-%d %H:%M} UTC"
+        out.detail = f"{state.get('detail') or 'paused'} earlier; resumes after {out.not_before:%Y-%m-%d %H:%M} UTC"
         return out
     start = min(since, datetime.fromisoformat(state["cursor"])) if state.get("cursor") else since
     ctx = PullContext(name, start, now, state.get("cursor"), lambda k: store.get_sync(_key(name, "got", k)) is not None,
                       entry.options)
     deadline = clock() + limits.max_seconds
     complete = False
+    puller = None
     try:
         puller = source.pull(ctx)
         listing = puller.list_new()
@@ -250,7 +252,7 @@ def _pull_one(
                 data = puller.fetch(item)
                 written = [str(_write(name, fname, blob)) for fname, blob in inbox_files(name, item, data)]
             except ItemFailed as exc:
-                out.failures.append((item.label or item.key, str(exc)))
+                out.failures.append((item.label or item.key, _failed(store, name, item, str(exc), now)))
                 continue
             _add_pending(store, [{"path": p, "strava_id": item.strava_id, "source": name} for p in written])
             store.set_sync(_key(name, "got", item.key), now.isoformat())
@@ -267,14 +269,30 @@ def _pull_one(
     except Exception as exc:  # noqa: BLE001 - a plugin's bug must not stop the other sources
         out.status, out.detail = "error", f"internal error ({type(exc).__name__}: {exc})"
     finally:
-        close = getattr(locals().get("puller"), "close", None)
-        if callable(close):
-            close()
+        _close(puller)
     out.requests = ctx.requests
     _record(store, name, state, out, start, now, complete)
     log.info("pull %s: %s, %d request(s), %d file(s)%s", name, out.status, out.requests, len(out.pulled),
              f" ({out.detail})" if out.detail else "")
     return out
+
+
+def _close(puller: Any) -> None:
+    close = getattr(puller, "close", None)
+    if callable(close):
+        close()
+
+
+def _failed(store: Any, name: str, item: Item, reason: str, now: datetime) -> str:
+    """Count an item's failure; after ``ITEM_ATTEMPTS`` in a row it is remembered as done (passed over)."""
+    key = _key(name, "failed", item.key)
+    attempts = int(store.get_sync(key) or 0) + 1
+    if attempts < ITEM_ATTEMPTS:
+        store.set_sync(key, str(attempts))
+        return f"{reason} (tried again next run)"
+    store.delete_sync(key)
+    store.set_sync(_key(name, "got", item.key), f"gave up {now.isoformat()}")
+    return f"{reason} (failed {attempts} times: passed over from now on)"
 
 
 def _write(source: str, filename: str, data: bytes) -> Path:
@@ -315,8 +333,10 @@ def preview_source(store: Any, entry: Entry, source: Source, *, since: datetime,
     state = load_state(store, entry.name)
     ctx = PullContext(entry.name, since, now, state.get("cursor"),
                       lambda k: store.get_sync(_key(entry.name, "got", k)) is not None, entry.options)
+    puller = None
     try:
-        listing = source.pull(ctx).list_new()  # type: ignore[misc]
+        puller = source.pull(ctx)  # type: ignore[misc]
+        listing = puller.list_new()
         out.would_fetch, out.skipped = list(listing.items), dict(listing.skipped)
         out.notes = [text for _, text in listing.notes]
     except SourceAuthNeeded as exc:
@@ -325,6 +345,8 @@ def preview_source(store: Any, entry: Entry, source: Source, *, since: datetime,
         out.status, out.detail = "deferred", str(exc)
     except SourceError as exc:
         out.status, out.detail = "error", str(exc)
+    finally:
+        _close(puller)
     out.requests = ctx.requests
     return out
 

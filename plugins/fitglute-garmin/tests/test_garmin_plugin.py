@@ -160,7 +160,7 @@ def test_a_429_defers_the_source(fake: FakeGarmin, home, fits):
     result = fitglute("sources", "pull")
     assert result.returncode == 3 and "Garmin Connect rate limit reached" in result.stderr
     later = fitglute("sources", "pull")  # within the pause: no request
-    assert later.returncode == 0 and "resumes after" in later.stdout and len(fake.requests) == 1
+    assert later.returncode == 3 and "resumes after" in later.stderr and len(fake.requests) == 1
 
 
 def test_sources_test_lists_without_downloading(fake: FakeGarmin, home, fits):
