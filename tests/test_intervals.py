@@ -326,3 +326,16 @@ def test_an_item_that_keeps_failing_is_passed_over_after_three_pulls(icu: FakeIn
         assert result.exit_code == 1 and "intervals.icu has no such file (HTTP 404)" in result.stderr
     assert "passed over from now on" in result.stderr and downloads(icu).count("i1003") == 3
     assert cli("sources", "pull").exit_code == 0 and downloads(icu).count("i1003") == 3
+
+
+def test_sync_pulls_first_and_no_pull_skips_it(icu: FakeIntervals, fits):
+    from fitglute import sync as s
+
+    path = config.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[exporters.strava-note]\nenabled = false\n")  # the pull alone, no Strava here
+    skipped = s.run_sync(s.SyncOptions(workers=1, pull=False))
+    assert icu.requests == [] and skipped.imported == 0 and skipped.exit_code == 0
+    pulled = s.run_sync(s.SyncOptions(workers=1))
+    assert pulled.imported == 3 and pulled.pulled.pulled == 3 and pulled.exit_code == 0
+    assert [x.name for x in pulled.pulled.sources] == ["intervals"] and pulled.pulled.sources[0].requests == 4
