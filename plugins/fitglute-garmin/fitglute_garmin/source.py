@@ -81,10 +81,14 @@ def client(settings: GarminSettings, counted: Any = lambda: None, **login: Any) 
     inner = garmin.client
     if settings.base_url:
         base = settings.base_url
-        for attr in ("_sso", "_connect", "_connectapi", "_ios_service_url", "_mobile_sso_service_url",
-                     "_portal_service_url"):
-            setattr(inner, attr, base)
-        inner._di_token_url = f"{base}/di-oauth2-service/oauth/token"
+        addresses = {a: base for a in ("_sso", "_connect", "_connectapi", "_ios_service_url",
+                                       "_mobile_sso_service_url", "_portal_service_url")}
+        addresses["_di_token_url"] = f"{base}/di-oauth2-service/oauth/token"
+        missing = [a for a in addresses if not hasattr(inner, a)]
+        if missing:  # a garminconnect that moved them: never let a redirected run reach Garmin itself
+            raise api.ConfigError(f"garmin.base_url: this garminconnect has no {', '.join(missing)} to redirect")
+        for attr, url in addresses.items():
+            setattr(inner, attr, url)
     adapter = _paced_adapter(settings, counted)
     inner._api_session.mount("https://", adapter)
     inner._api_session.mount("http://", adapter)
