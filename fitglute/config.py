@@ -6,13 +6,18 @@ touch the real home directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 APP = "fitglute"
 STRAVA_TOKEN_FILE = "strava_tokens.json"
+INTERVALS_KEY_FILE = "intervals_key.json"
 
 
 def home_override() -> Path | None:
@@ -84,6 +89,16 @@ def sources_path() -> Path:
     return config_dir() / "sources.json"
 
 
+def intervals_key_path() -> Path:
+    """The intervals.icu API key ``sources add --intervals`` stored: mode 0600."""
+    return config_dir() / INTERVALS_KEY_FILE
+
+
+def inbox_dir(source: str) -> Path:
+    """Where a pulling source's files land before (and after) the importer reads them."""
+    return data_dir() / "inbox" / source
+
+
 def sync_log_path() -> Path:
     return state_dir() / "sync.log"
 
@@ -107,3 +122,90 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically with mode 0600 from the first byte.
+
+    A 0600 temp file beside ``path`` (``os.open``, never chmod afterwards) is fsynced, then
+    ``os.replace``d into place: a reader sees the old file or the new one, never a half-written
+    one, and a secret is never readable by others, not even for a moment.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable where the platform allows it (not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+Settings = TypeVar("Settings")
+
+
+def load_section(
+    cls: type[Settings],
+    section: str,
+    *,
+    env_prefix: str,
+    cfg: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    hidden: tuple[str, ...] = (),
+    check: Callable[[dict[str, Any]], None] | None = None,
+) -> Settings:
+    """A settings dataclass from ``[section]`` in config.toml, each key overridden by
+    ``<env_prefix><KEY>`` in the environment; typed by the dataclass defaults (a typo'd value is
+    an error naming the key, a ``hidden`` one without showing it)."""
+    cfg = load_config() if cfg is None else cfg
+    env = os.environ if env is None else env
+    table = cfg.get(section, {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"[{section}] in the config file must be a table")
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        raw = env.get(f"{env_prefix}{f.name.upper()}")
+        if raw in (None, ""):
+            raw = table.get(f.name)
+        if raw in (None, ""):
+            continue
+        parse = str if f.default is None or isinstance(f.default, str) else type(f.default)
+        try:
+            values[f.name] = parse(raw)
+        except (TypeError, ValueError):
+            shown = "(hidden)" if f.name in hidden else repr(raw)
+            raise ConfigError(f"{section}.{f.name}: invalid value {shown}") from None
+    if check is not None:
+        check(values)
+    return cls(**values)
+
+
+def check_base_url(url: str, key: str) -> str:
+    """``http(s)://host[:port][/prefix]`` without a trailing slash, or a ConfigError naming ``key``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{key} must look like https://host[:port], got {url!r}")
+    return url.strip().rstrip("/")

@@ -69,8 +69,12 @@ def test_first_sync_posts_one_block_per_run_and_a_resync_costs_the_list_only(two
         assert Path(store.run_by_strava_id(A).source_path) == runs["a"].path
         assert Path(store.run_by_strava_id(B).source_path) == runs["b"].path
 
+    before = len(two.calls())
+    idle = sync()  # nothing new: not a single Strava request
+    assert idle.outcomes == [] and idle.exit_code == 0 and len(two.calls()) == before
+    assert len(idle.notes) == 1 and idle.notes[0].endswith("has its current note: Strava not asked")
     mark = len(two.calls())
-    again = sync()
+    again = sync(recheck=True)  # asked to look again: the list pages, and no activity read
     assert statuses(again) == {A: "unchanged", B: "unchanged"} and again.exit_code == 0
     assert again.imported == 0
     assert since(two, mark) == [LIST, LIST]  # the page of runs and the empty page after it: nothing else
@@ -85,7 +89,7 @@ def test_runner_text_around_the_block_is_kept_byte_for_byte(two: FakeStrava):
     after = "\r\n\r\nP.S. 日本語のメモ  \t\r\n\r\n   trailing spaces   "
     two.activities[A]["description"] = before + block + after  # the runner wrote around the note
 
-    assert statuses(sync())[A] == "unchanged" and len(puts(two, A)) == 1
+    assert statuses(sync(recheck=True))[A] == "unchanged" and len(puts(two, A)) == 1
     assert desc(two, A) == before + block + after
 
     set_config('[strava]\nnote_detail = "full"\n')  # a different note: now it is read and rewritten
@@ -114,7 +118,7 @@ def test_note_detail_off_removes_the_block_fitglute_wrote(two: FakeStrava):
     assert statuses(report) == {A: "removed", B: "removed"} and report.exit_code == 0
     assert desc(two, A) == "Felt good, windy." and desc(two, B) == ""
     mark = len(two.calls())
-    assert statuses(sync()) == {A: "unchanged", B: "unchanged"} and since(two, mark) == [LIST, LIST]
+    assert statuses(sync(recheck=True)) == {A: "unchanged", B: "unchanged"} and since(two, mark) == [LIST, LIST]
     set_config('[strava]\nnote_detail = "summary"\n')  # switched back on: fitglute removed it, not the runner
     assert statuses(sync()) == {A: "posted", B: "posted"} and count_blocks(desc(two, A)) == 1
 
@@ -200,7 +204,7 @@ def test_put_timeout_applied_by_strava_never_leads_to_a_second_block(two: FakeSt
     assert statuses(report) == {A: "posted", B: "posted"} and report.exit_code == 0
     assert len(puts(two, A)) == 1  # not blindly re-sent: re-read and found in place
     assert count_blocks(desc(two, A)) == 1
-    again = sync()
+    again = sync(recheck=True)
     assert statuses(again) == {A: "unchanged", B: "unchanged"} and len(puts(two, A)) == 1
     assert count_blocks(desc(two, A)) == 1
 
@@ -215,7 +219,8 @@ def test_a_lost_answer_with_a_failed_reread_is_sorted_out_by_the_next_sync(two: 
     again = sync()  # the text in flight is known as fitglute's: recognised, not doubled, not "edited"
     assert statuses(again)[A] == "unchanged" and count_blocks(desc(two, A)) == 1 and len(puts(two, A)) == 1
     assert desc(two, A).startswith("Felt good, windy.\n\n")
-    assert statuses(sync())[A] == "unchanged"
+    calls = len(two.calls())
+    assert statuses(sync()) == {} and len(two.calls()) == calls  # all current now: Strava not asked
 
 
 def test_put_5xx_not_applied_fails_cleanly_and_the_next_sync_retries(two: FakeStrava):
@@ -400,7 +405,9 @@ def test_cli_story_and_a_real_overlapping_subprocess(fake: FakeStrava, runs, hom
     later = str((home / "not-yet").resolve())
     added = cli("sources", "add", str(runs["a"].path.parent), later)
     assert added.exit_code == 0 and "added anyway" in added.stderr
-    assert cli("sources", "list").stdout.splitlines() == [str(runs["a"].path.parent.resolve()), later]
+    listed = json.loads(cli("sources", "list", "--json").stdout)
+    watch_folder = str(runs["a"].path.parent.resolve())
+    assert [(r["name"], r["status"]) for r in listed] == [(watch_folder, "ok"), (later, "missing")]
 
     monkeypatch.setenv("FITGLUTE_STRAVA_READ_TIMEOUT_S", "20")
     fake.fail_next("timeout", method="GET", path="/athlete/activities", delay=2.0)  # a slow Strava
@@ -426,11 +433,11 @@ def test_cli_story_and_a_real_overlapping_subprocess(fake: FakeStrava, runs, hom
     assert (proc.returncode, out, err) == (0, "", "")
     assert count_blocks(desc(fake, A)) == 1 and desc(fake, A).startswith("Easy one.\n\n")
 
-    again = cli("sync")
+    again = cli("sync", "--recheck")
     assert again.exit_code == 0 and again.stdout.count("unchanged") == 2
     assert len(puts(fake)) == 2
     assert cli("sources", "remove", later).exit_code == 0
-    assert cli("sources", "list").stdout.splitlines() == [str(runs["a"].path.parent.resolve())]
+    assert [r["name"] for r in json.loads(cli("sources", "list", "--json").stdout)] == [watch_folder]
 
 
 def test_not_connected_and_a_bad_database_are_one_line_each(fake: FakeStrava, tmp_path):

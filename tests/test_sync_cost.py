@@ -67,12 +67,32 @@ def test_a_day_of_15_minute_cron_runs_stays_far_inside_both_strava_limits(fake: 
           f"(most in one 15-minute window: {max(per_run)}; runs with nothing new: {min(per_run)} each)")
 
     quiet = [c for n, c in enumerate(per_run) if n not in later]
-    assert quiet == [2] * 94  # nothing new: the page of runs and the empty page after it, nothing else
-    assert [per_run[n] for n in later] == [4, 4]  # + one read and one write of the new activity
-    assert day_total == 96 * 2 + 2 * 2 == 196
+    assert quiet == [0] * 94  # nothing new, every note current, a full look less than a day ago: no request
+    assert [per_run[n] for n in later] == [4, 4]  # the list page, the empty page, one read, one write
+    assert day_total == 2 * 4 == 8
     assert setup == 2 + 2 * RECENT
     assert 429 not in statuses_seen
     assert day_total < 1000 * 0.25 and max(per_run) < 100 * 0.1  # the daily and the 15-minute read limits
     assert fake.rate_usage["read"][1] == day_total  # the fake's daily window (reset at midnight) agrees
     expected = cron.daily_cost("15m", RECENT + 2)
-    assert (expected.per_day_idle, expected.per_new_run) == (192, 2)  # what `cron install` says it costs
+    assert (expected.per_day_idle, expected.per_new_run) == (2, 4)  # what `cron install` says it costs
+
+
+def test_with_nothing_new_strava_is_still_looked_at_once_a_day(fake: FakeStrava, history, tmp_path):
+    """A re-upload or a deletion on Strava leaves nothing new here: the daily look finds it."""
+    day, _, recent, _ = history
+    watch = tmp_path / "watch"  # only the 30 runs on Strava (the first test added two more to its folder)
+    watch.mkdir()
+    for gen in recent:
+        (watch / gen.path.name).write_bytes(gen.path.read_bytes())
+    fake.login(expires_in=72 * 3600)
+    for i, gen in enumerate(recent):
+        add(fake, gen, 3000 + i)
+    sources(watch)
+    sync(now=day)
+    asked = []
+    for hours in (1, 12, 23, 24, 25, 47, 48):
+        before = len(fake.calls())
+        sync(now=day + timedelta(hours=hours))
+        asked.append(len(fake.calls()) - before)
+    assert asked == [0, 0, 0, 2, 0, 0, 2]  # the two list pages, 24 h after the last full look

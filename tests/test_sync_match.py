@@ -3,7 +3,7 @@ time before ``external_id``, never a manual entry, and a deleted-and-re-uploaded
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from sync_kit import (
     sync,
 )
 
+from fitglute.exporters.strava import FULL_PASS_EVERY
 from fitglute.history.store import Store
 from fitglute.sources import configured
 
@@ -122,8 +123,9 @@ def test_a_deleted_and_re_uploaded_activity_gets_its_note(two: FakeStrava, runs)
     assert statuses(sync()) == {A: "posted", B: "posted"}
     del two.activities[A]  # the runner deleted the activity on Strava …
     add(two, runs["a"], REUPLOAD, offset_s=25, description="Re-uploaded, with my words")  # … and uploaded again
+    assert statuses(sync()) == {}  # nothing new here and every note current: Strava is not asked …
     mark = len(two.calls())
-    report = sync()
+    report = sync(now=datetime.now(UTC) + FULL_PASS_EVERY)  # … until the daily look
     assert statuses(report) == {REUPLOAD: "posted", B: "unchanged"} and report.exit_code == 0
     assert since(two, mark) == [
         LIST, LIST,
@@ -134,7 +136,7 @@ def test_a_deleted_and_re_uploaded_activity_gets_its_note(two: FakeStrava, runs)
     assert desc(two, REUPLOAD).startswith("Re-uploaded, with my words\n\n") and count_blocks(desc(two, REUPLOAD)) == 1
     assert source_of(REUPLOAD) == runs["a"].path
     mark = len(two.calls())
-    assert statuses(sync()) == {REUPLOAD: "unchanged", B: "unchanged"} and since(two, mark) == [LIST, LIST]
+    assert statuses(sync(recheck=True)) == {REUPLOAD: "unchanged", B: "unchanged"} and since(two, mark) == [LIST, LIST]
 
 
 def test_a_404_on_a_linked_activity_unlinks_it_and_it_is_matched_again(two: FakeStrava):

@@ -54,11 +54,10 @@ def install(
 def _cost_text(every: str, cost) -> str:
     share = 100 * cost.per_day_idle / 1000
     return (
-        f"Strava cost at --every {every}: {cost.syncs_per_day} syncs a day × {cost.list_requests} list "
-        f"request{'s' if cost.list_requests != 1 else ''} "
-        f"= {cost.per_day_idle} requests a day when nothing is new ({share:.0f} % of Strava's default 1,000 "
-        f"a day; {cost.per_quarter_hour_idle} of 100 per 15 minutes); each new or changed note adds "
-        f"{cost.per_new_run} (one read, one write)."
+        f"Strava cost at --every {every} ({cost.syncs_per_day} syncs a day): a sync with nothing new asks "
+        f"Strava nothing, except one look a day ({cost.per_day_idle} requests, {share:.1f} % of Strava's "
+        f"default 1,000 a day); each new or changed note costs {cost.per_new_run} (the listing, one read, "
+        f"one write; at most {cost.per_quarter_hour_idle + 2} of 100 per 15 minutes for one new run)."
     )
 
 

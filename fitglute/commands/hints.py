@@ -12,6 +12,8 @@ TEMPLATES = {
     hints.LOG_SYMPTOM: "{reason} (fitglute pain add)",
     hints.CONNECT_STRAVA: "{reason}: run `fitglute auth strava`",
     hints.REWRITE_NOTE: "{reason} (fitglute sync --force {activity} to rewrite)",
+    hints.CONNECT_INTERVALS: "{reason}: run `fitglute sources add --intervals`",
+    hints.CONNECT_GARMIN: "{reason}: run `fitglute auth garmin`",
 }
 
 

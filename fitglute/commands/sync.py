@@ -1,10 +1,8 @@
-"""``fitglute sync`` and ``fitglute sources``: annotate recent Strava runs from local FIT files."""
+"""``fitglute sync``: pull new runs, then annotate recent Strava runs from their FIT files."""
 
 from __future__ import annotations
 
 import typer
-
-sources_app = typer.Typer(help="Folders where your FIT files live (watch folder, Garmin or Strava export).")
 
 
 def sync(
@@ -13,12 +11,16 @@ def sync(
     no_post: bool = typer.Option(False, "--no-post", help="Match and analyse, but do not write to Strava."),
     quiet: bool = typer.Option(False, "--quiet", help="For cron: nothing on success, one line per problem."),
     force: list[str] = typer.Option(
-        None, "--force", metavar="ID",
+        None,
+        "--force",
+        metavar="ID",
         help="Rewrite this activity's note even if unchanged, edited or deleted by you (repeatable; 'all').",
     ),
+    no_pull: bool = typer.Option(False, "--no-pull", help="Do not fetch from intervals.icu, Garmin, the watch."),
+    recheck: bool = typer.Option(False, "--recheck", help="Read every Strava run again, even if its note is current."),
     db: str = typer.Option(None, "--db", help="History database (default: the data dir)."),
 ) -> None:
-    """Find recent Strava runs, match their FIT files, analyse them, write one note each.
+    """Pull new runs from your sources, match recent Strava runs to their FIT files, write one note each.
 
     Exit codes: 0 ok, 1 some runs failed, 3 rate-limited, deferred or stopped at the time limit
     (the next run resumes), 4 Strava authorisation needed.
@@ -50,7 +52,14 @@ def sync(
     try:
         try:
             options = s.SyncOptions(
-                since=since, dry_run=dry_run, no_post=no_post, force=force_ids, force_all=force_all, db=db
+                since=since,
+                dry_run=dry_run,
+                no_post=no_post,
+                force=force_ids,
+                force_all=force_all,
+                db=db,
+                pull=not no_pull,
+                recheck=recheck,
             )
             report = s.run_sync(options)
         except InputError as exc:
@@ -91,11 +100,17 @@ def show(report, dry_run: bool, log_path) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from fitglute.commands.sources import pull_lines
+
     console = Console()
+    for line in pull_lines(report.pulled):
+        console.print(escape(line))
     if report.imported:
         console.print(f"imported {report.imported} new FIT file(s) from your sources")
+    for note in report.notes:
+        console.print(escape(note))
     if not report.outcomes:
-        if report.deferred_until is None and not report.stopped and not report.auth_error:
+        if report.deferred_until is None and not report.stopped and not report.auth_error and not report.notes:
             console.print("no Strava runs in the period")
         return
     table = Table(title="fitglute sync", title_justify="left")
@@ -109,42 +124,3 @@ def show(report, dry_run: bool, log_path) -> None:
         for aid, text in report.previews.items():
             console.print(f"\n[bold]activity {aid} would get:[/bold]\n{escape(text)}")
     console.print(f"[dim]log: {escape(str(log_path))}[/dim]")
-
-
-@sources_app.command("add")
-def sources_add(paths: list[str] = typer.Argument(..., help="Folders or files.")) -> None:
-    """Remember folders to search for FIT files."""
-    from pathlib import Path
-
-    from fitglute.sources import configured as s
-
-    current = s.load_sources()
-    for p in paths:
-        full = str(Path(p).expanduser().resolve())
-        if not Path(full).exists():
-            typer.echo(f"fitglute: {p}: no such file or folder (added anyway; sync skips it until it exists)", err=True)
-        if full not in current:
-            current.append(full)
-    s.save_sources(current)
-    for p in current:
-        typer.echo(p)
-
-
-@sources_app.command("list")
-def sources_list() -> None:
-    """Show the source folders."""
-    from fitglute.sources import configured as s
-
-    for p in s.load_sources():
-        typer.echo(p)
-
-
-@sources_app.command("remove")
-def sources_remove(paths: list[str] = typer.Argument(...)) -> None:
-    """Forget source folders."""
-    from pathlib import Path
-
-    from fitglute.sources import configured as s
-
-    drop = {str(Path(p).expanduser().resolve()) for p in paths} | set(paths)
-    s.save_sources([p for p in s.load_sources() if p not in drop])

@@ -5,7 +5,20 @@ from fitglute.hookspecs import hookimpl
 
 @hookimpl
 def register_commands(cli):
-    from fitglute.commands import analyze, auth, capacity, cron, history, imports, injury, pain, plugins, rules, sync
+    from fitglute.commands import (
+        analyze,
+        auth,
+        capacity,
+        cron,
+        history,
+        imports,
+        injury,
+        pain,
+        plugins,
+        rules,
+        sources,
+        sync,
+    )
 
     cli.command("analyze")(analyze.analyze)
     cli.command("import")(imports.import_)
@@ -18,5 +31,5 @@ def register_commands(cli):
     cli.command("plugins")(plugins.plugins)
     cli.add_typer(auth.app, name="auth")
     cli.command("sync")(sync.sync)
-    cli.add_typer(sync.sources_app, name="sources")
+    cli.add_typer(sources.app, name="sources")
     cli.add_typer(cron.app, name="cron")

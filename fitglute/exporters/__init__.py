@@ -63,6 +63,7 @@ class ExportReport:
     auth_error: str | None = None
     auth_hint: str | None = None  # the runner's next step (a fitglute.model.hints code)
     previews: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # worth telling the runner, not problems
 
     def failed(self) -> bool:
         return any(o.problem for o in self.outcomes)
@@ -115,6 +116,7 @@ class ExportJob:
     force: frozenset[int] = frozenset()
     force_all: bool = False
     deadline: Any = None
+    recheck: bool = False  # look at every target again, even those whose output is current
 
     def forced(self, target: int) -> bool:
         return self.force_all or target in self.force

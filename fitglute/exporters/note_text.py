@@ -27,7 +27,8 @@ fields that are public by nature, never from a rule's free text:
 * findings of rules that read what the runner logged by hand (:data:`PRIVATE_INPUTS` in the rule's
   ``needs``: the injury log, strength tests, symptoms; or the "injury history" signal group) point
   at the injured or weaker side and the hurting site, so they — and their "not assessed" entries —
-  appear only when the runner allowed those details (``injuries`` given). The injury line shows site, side and month, never the free-text note;
+  appear only when the runner allowed those details (``injuries`` given). The injury line shows
+  site, side and month, never the free-text note;
 * findings of a rule fitglute does not know (a plugin removed since) are left out: their fields
   cannot be checked.
 

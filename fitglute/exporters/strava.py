@@ -34,6 +34,7 @@ from fitglute.exporters.note_merge import DELETED, EDITED, SAME, digest, normali
 from fitglute.exporters.note_text import DETAILS, build_note
 from fitglute.exporters.strava_match import find_run
 from fitglute.model.hints import REWRITE_NOTE
+from fitglute.model.times import iso_utc, parse_datetime
 
 NAME = "strava-note"
 STATE = states.STATE
@@ -41,6 +42,10 @@ LINKS = "strava-links"  # exporter_state rows: activities checked to still exist
 NOT_BEFORE_KEY = "strava.not_before"
 PENDING_KEY = "strava.pending"
 NOTE_KEYS = {"note_detail", "note_injuries", "max_reads_per_sync", "description_max_chars"}
+PASSED_KEY = "strava.last_full_pass"  # when a run last went through every activity of its window
+#: even with nothing new here, look at Strava this often: an activity deleted and uploaded again
+#: there (or a run that only now reached Strava) is found within a day
+FULL_PASS_EVERY = timedelta(hours=24)
 
 log = logging.getLogger("fitglute.sync")
 
@@ -154,6 +159,9 @@ def export(job: ExportJob) -> None:
         report.deferred_reason = "Strava rate limit reached earlier" + (": nothing previewed" if job.dry_run else "")
         return
     pending = [int(x) for x in json.loads(store.get_sync(PENDING_KEY) or "[]")]
+    if not pending and notes_current(job, settings, plugins.rules()):
+        report.notes.append(f"every run since {job.since:%Y-%m-%d} has its current note: Strava not asked")
+        return
     todo: list[Any] | None = None  # None: stopped before the activities were known
     left: list[int] = []  # pending activities not fetched yet
     try:
@@ -195,6 +203,33 @@ def export(job: ExportJob) -> None:
         return
     _save_pending(job, [])
     store.delete_sync(NOT_BEFORE_KEY)
+    if not (job.dry_run or job.no_post):
+        store.set_sync(PASSED_KEY, now.isoformat())
+
+
+def notes_current(job: ExportJob, settings: NoteSettings, rules: Mapping[str, Any]) -> bool:
+    """True when a Strava call could change nothing: a run went through the whole window less than
+    :data:`FULL_PASS_EVERY` ago, and every stored run of the window is linked to an activity whose
+    note state already holds the note fitglute would write now (written, or left alone by the
+    runner's choice). A new run, a re-judged finding or a new note setting makes it False. Then a
+    cron run with nothing new makes no Strava request at all."""
+    store = job.store
+    if job.dry_run or job.no_post or job.force or job.force_all or job.recheck:
+        return False
+    passed = store.get_sync(PASSED_KEY)
+    if passed is None or job.now - parse_datetime(passed) >= FULL_PASS_EVERY:
+        return False
+    for run in store.runs_between(iso_utc(job.since.timestamp()), iso_utc(job.now.timestamp())):
+        aid = run.get("strava_activity_id")
+        if aid is None:
+            return False
+        state = states.load(store, aid)
+        if (
+            state.sha256 != run["sha256"]
+            or state.holds(digest(note_for(store, run["sha256"], settings, rules))) is None
+        ):
+            return False
+    return True
 
 
 STRAVA_NOTE = Exporter(NAME, export, "one fitglute block in the Strava activity description")
@@ -331,8 +366,9 @@ def _too_long(length: int, limit: int) -> str:
     return f"the description would be {length:,} characters, more than fitglute sends ({limit:,}) — left as it is"
 
 
-def _cut_by_strava(run: _Sync, activity_id: int, state: Any, want: str | None, original: str,
-                   kept: int, sent: int, outcome: Any) -> Outcome:
+def _cut_by_strava(
+    run: _Sync, activity_id: int, state: Any, want: str | None, original: str, kept: int, sent: int, outcome: Any
+) -> Outcome:
     """Strava kept less than was sent (a length limit): put the runner's text back, and stop trying."""
     from fitglute import strava
 
@@ -342,8 +378,12 @@ def _cut_by_strava(run: _Sync, activity_id: int, state: Any, want: str | None, o
     except (strava.StravaUnavailable, strava.RequestRefused) as exc:
         restored = f"putting your description back failed ({exc})"
     states.save(run.store, activity_id, state.leave(states.TOO_LONG, want))
-    return outcome("too-long", f"Strava kept {kept:,} of {sent:,} characters; {restored} — left as it is",
-                   notice=True, hint=REWRITE_NOTE)
+    return outcome(
+        "too-long",
+        f"Strava kept {kept:,} of {sent:,} characters; {restored} — left as it is",
+        notice=True,
+        hint=REWRITE_NOTE,
+    )
 
 
 def _reread(client: Any, activity_id: int) -> str | None:

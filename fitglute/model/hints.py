@@ -11,3 +11,5 @@ LOG_TEST = "log-test"  #: no (recent) side-to-side capacity test: do one and log
 LOG_SYMPTOM = "log-symptom"  #: the symptom log is empty or has nothing recent
 CONNECT_STRAVA = "connect-strava"  #: authorise fitglute on Strava (again)
 REWRITE_NOTE = "rewrite-note"  #: the runner may have fitglute rewrite one activity's note (``activity`` field)
+CONNECT_INTERVALS = "connect-intervals"  #: store (again) an intervals.icu API key
+CONNECT_GARMIN = "connect-garmin"  #: log in to Garmin Connect (again), interactively

@@ -1,7 +1,7 @@
 """The Strava tokens: a 0600 file, replaced atomically, locked across processes.
 
-``config.strava_token_path()``: created 0600 via ``os.open`` (never chmod afterwards), replaced
-atomically (temp file in the same folder + ``os.replace``), guarded by a ``filelock`` lock that
+``config.strava_token_path()``: written by :func:`fitglute.config.write_private` (0600 from the first byte,
+replaced atomically), guarded by a ``filelock`` lock that
 also serialises refresh-token rotation between overlapping cron runs. Tokens never appear in
 reprs, logs or exception messages.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -156,34 +154,4 @@ class TokenStore:
         config.private_dir(self.path.parent)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Create a 0600 temp file beside ``path``, fsync it, then ``os.replace`` it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable where the platform allows it (not on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
+_write_private = config.write_private  # one 0600 atomic writer for every secret fitglute keeps

@@ -173,9 +173,9 @@ class Cost:
     reads and writes, 200 / 2,000 overall; an app's own limits are in the answers' headers)."""
 
     syncs_per_day: int
-    list_requests: int  # per sync: the pages of the listing, the last one empty
-    per_day_idle: int  # when nothing is new
-    per_new_run: int  # one read and one write of its activity
+    list_requests: int  # the pages of one listing, the last one empty
+    per_day_idle: int  # when nothing is new: one full look a day (sync asks Strava nothing otherwise)
+    per_new_run: int  # a listing, then one read and one write of its activity
     per_quarter_hour_idle: int
 
 
@@ -186,10 +186,13 @@ def list_requests(activities: int, per_page: int = 200) -> int:
 
 def daily_cost(every: str, activities: int) -> Cost:
     """What running sync every ``every`` costs with ``activities`` in the listed window."""
+    from fitglute.exporters.strava import FULL_PASS_EVERY
+
     minutes = interval_minutes(every)
     pages = list_requests(activities)
     syncs = 1440 // minutes
-    return Cost(syncs, pages, syncs * pages, 2, pages * max(1, 15 // minutes))
+    looks = max(1, round(86400 / FULL_PASS_EVERY.total_seconds()))  # with nothing new, Strava is asked this often
+    return Cost(syncs, pages, min(syncs, looks) * pages, pages + 2, pages)
 
 
 def recent_runs(days: int = 14) -> int:

@@ -1,6 +1,8 @@
 """``fitglute sync``: new FIT files from the sources → history → every enabled exporter.
 
-The FIT files of the configured sources are imported first (by content hash: a file already in
+The pulling sources (intervals.icu, a watch, plugins') fetch new files into the inbox first
+(:mod:`fitglute.sync.pull`; ``pull=False`` skips that); then those and the configured folders are
+imported (by content hash: a file already in
 history costs a hash, nothing more), so every run is judged through the same path as
 ``analyze``/``import``; then each exporter (the Strava note is one) does its work on the runs of
 the window, with its own state. Problems never raise: they end up in the :class:`SyncReport`,
@@ -20,7 +22,8 @@ from pathlib import Path
 from fitglute import config
 from fitglute.exporters import ExportJob, ExportReport
 from fitglute.model.errors import InputError
-from fitglute.sources.configured import SourcesFileError, load_sources
+from fitglute.sources.configured import FOLDER, SourcesFileError, load_entries, load_sources
+from fitglute.sync.pull import PullReport
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([dwh])\s*$")
 
@@ -62,6 +65,8 @@ class SyncOptions:
     db: str | None = None
     workers: int = 2
     deadline_s: float | None = None
+    pull: bool = True  # fetch from the pulling sources first
+    recheck: bool = False  # read every Strava run of the window again, even when its note is current
 
 
 def deadline_s(cfg: dict | None = None) -> float:
@@ -87,12 +92,18 @@ def deadline_s(cfg: dict | None = None) -> float:
 class SyncReport(ExportReport):
     imported: int = 0
     import_failures: list[tuple[str, str]] = field(default_factory=list)
+    pulled: PullReport = field(default_factory=PullReport)
 
     def failed(self) -> bool:
         return super().failed() or bool(self.import_failures)
 
+    @property
+    def exit_code(self) -> int:
+        return max(super().exit_code, self.pulled.exit_code)  # 4 auth > 3 deferred > 1 failed > 0
+
     def problems(self, hint: Callable[..., str] | None = None) -> list[str]:
-        return [f"{path}: {reason}" for path, reason in self.import_failures] + super().problems(hint)
+        lines = self.pulled.problems(hint) + [f"{path}: {reason}" for path, reason in self.import_failures]
+        return lines + super().problems(hint)
 
 
 def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
@@ -108,28 +119,55 @@ def run_sync(opts: SyncOptions, *, now: datetime | None = None) -> SyncReport:
     cfg = config.load_config()
     chosen = enabled(plugins.exporters(), cfg)
     deadline = Deadline(opts.deadline_s if opts.deadline_s is not None else deadline_s(cfg))  # from the start
+    if opts.pull:
+        report.pulled = pull_sources(opts.db, after, now)
     import_sources(opts, report)
     with Store(opts.db) as store:
         job = ExportJob(
-            store, after, now, report, dry_run=opts.dry_run, no_post=opts.no_post,
-            force=frozenset(opts.force), force_all=opts.force_all, deadline=deadline,
+            store,
+            after,
+            now,
+            report,
+            dry_run=opts.dry_run,
+            no_post=opts.no_post,
+            force=frozenset(opts.force),
+            force_all=opts.force_all,
+            deadline=deadline,
+            recheck=opts.recheck,
         )
         for exporter in chosen:
             exporter.run(job)
     return report
 
 
-def import_sources(opts: SyncOptions, report: SyncReport) -> None:
-    """Bring every source file into history (already-known files cost only their hash)."""
-    from fitglute.sync.importer import import_paths
+def pull_sources(db: str | None, since: datetime, now: datetime) -> PullReport:
+    """Fetch what every configured pulling source has new into the inbox (one source's trouble
+    stays in its line of the report)."""
+    from fitglute import plugins
+    from fitglute.history.store import Store
+    from fitglute.sync.pull import pull_sources as pull
 
     try:
-        sources = [s for s in load_sources() if Path(s).exists()]
+        entries = load_entries()
     except SourcesFileError as exc:
         raise SyncError(str(exc)) from None
-    if not sources:
-        return
-    result = import_paths(sources, db=opts.db, workers=opts.workers)
+    registered = plugins.sources()
+    if all(e.kind == FOLDER or (e.kind in registered and registered[e.kind].pull is None) for e in entries):
+        return PullReport()  # folders only: nothing to pull, no store to open
+    with Store(db) as store:
+        return pull(store, entries, registered, since=since, now=now)
+
+
+def import_sources(opts: SyncOptions, report: SyncReport) -> None:
+    """Bring every source file into history: the configured folders (already-known files cost only
+    their hash) and the files pulled into the inbox that are not imported yet."""
+    from fitglute.sync.pull import import_inbox_and_folders
+
+    try:
+        folders = [s for s in load_sources() if Path(s).exists()]
+    except SourcesFileError as exc:
+        raise SyncError(str(exc)) from None
+    result = import_inbox_and_folders(folders, db=opts.db, workers=opts.workers)
     report.imported = len(result.imported)
     report.import_failures = list(result.failed)
 
@@ -172,5 +210,13 @@ def lock_path() -> Path:
 
 
 __all__ = [
-    "SyncError", "SyncOptions", "SyncReport", "deadline_s", "lock_path", "parse_since", "run_sync", "setup_log",
+    "SyncError",
+    "SyncOptions",
+    "SyncReport",
+    "deadline_s",
+    "lock_path",
+    "parse_since",
+    "pull_sources",
+    "run_sync",
+    "setup_log",
 ]
