@@ -174,14 +174,19 @@ def test_install_after_auth_strava_works_under_cron_and_says_what_it_costs(fake,
     (line,) = entries(tabfile)
     assert line.startswith("*/15 * * * * ")
     assert [c.path for c in fake.calls()[mark:]] == ["/api/v3/athlete/activities"]  # the trial really synced
-    assert "96 syncs a day × 1 list request = 96 requests a day when nothing is new" in result.stdout
-    assert "1 of 100 per 15 minutes" in result.stdout
+    assert (
+        "(96 syncs a day): a sync with nothing new asks Strava nothing, except one look a day (1 request, "
+        in result.stdout
+    )
+    assert "each new or changed note costs 3" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("every", "activities", "per_day", "pages"),
-    [("15m", 30, 192, 2), ("1h", 30, 48, 2), ("5m", 250, 864, 3), ("1d", 0, 1, 1), ("15m", 200, 192, 2)],
+    [("15m", 30, 2, 2), ("1h", 30, 2, 2), ("5m", 250, 3, 3), ("1d", 0, 1, 1), ("15m", 200, 2, 2)],
 )
 def test_the_cost_of_a_schedule(every, activities, per_day, pages):
+    """With nothing new, one full look a day whatever the interval: the listing's pages, once."""
     cost = cron.daily_cost(every, activities)
     assert (cost.per_day_idle, cost.list_requests) == (per_day, pages)
+    assert cost.per_new_run == pages + 2  # the listing, one read, one write

@@ -55,7 +55,8 @@ def _cost_text(every: str, cost) -> str:
     share = 100 * cost.per_day_idle / 1000
     return (
         f"Strava cost at --every {every} ({cost.syncs_per_day} syncs a day): a sync with nothing new asks "
-        f"Strava nothing, except one look a day ({cost.per_day_idle} requests, {share:.1f} % of Strava's "
+        f"Strava nothing, except one look a day ({cost.per_day_idle} request{'s' if cost.per_day_idle != 1 else ''}, "
+        f"{share:.1f} % of Strava's "
         f"default 1,000 a day); each new or changed note costs {cost.per_new_run} (the listing, one read, "
         f"one write; at most {cost.per_quarter_hour_idle + 2} of 100 per 15 minutes for one new run)."
     )
