@@ -140,7 +140,8 @@ def test_balance_bias_silent_inside_the_green_band_and_on_symmetric_runs(results
 
 def test_balance_bias_bigger_effect_higher_confidence(results):
     sizes = [conf(results, f"bias-left-{p}", BIAS) for p in (1.0, 1.5, 2.5, 3.5)]
-    assert 0 < sizes[0] < sizes[1] < sizes[2] < sizes[3]
+    # a 1-point bias cannot clear the green band once slow within-run wander is in the interval
+    assert 0 <= sizes[0] < sizes[1] < sizes[2] < sizes[3]
     assert sizes[1] < 0.5  # a 1.5-point bias (Garmin's orange band) is only "possible"
 
 
@@ -268,7 +269,8 @@ def test_overload_silent_with_one_signal_or_opposite_sides(results):
     for run in ("bias-left-2.5", "bias-left-3.5", "fatigue-7.0", "fatigue-10.0", "fatigue-7-left"):
         assert S.finding(results[run], OVERLOAD) is None, run
     r = results["overload-opposite"]
-    assert side(results, "overload-opposite", BIAS) == "left"
+    # a balance that moves 2 points within the run widens its own interval: the bias may step back
+    assert side(results, "overload-opposite", BIAS) in ("left", None)
     assert side(results, "overload-opposite", FATIGUE) == "right"
     assert S.finding(r, OVERLOAD) is None
 

@@ -121,7 +121,8 @@ def drift_table(result: RunResult) -> Table | None:
         return None
     table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left")
     table.add_column("early → late")
-    table.add_column("at matched speed", justify="right")
+    matched = all(d.speed_adjusted for d in drift.values())
+    table.add_column("at matched speed" if matched else "speed not matched", justify="right")
     table.add_column("95 % interval", justify="right", style="dim")
     table.add_column("raw", justify="right", style="dim")
     for key, d in drift.items():

@@ -25,6 +25,11 @@ GROUPS = {
 }
 
 
+SPEED_NOT_MATCHED_INDOOR = (
+    "Speed not matched: indoors or on a treadmill the watch's speed is an estimate, so part of this may be pace."
+)
+
+
 def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
     m = ctx.metrics
     if m.dynamics_source == "none":
@@ -60,6 +65,8 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     speed_note = (
         f"Your speed changed {m.speed_change_pct:+.1f} % between the thirds; the comparison is at matched speed."
         if m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted
+        else SPEED_NOT_MATCHED_INDOOR
+        if m.flags and {"treadmill", "indoor"} & set(m.flags)
         else "Speed could not be matched (no speed data), so part of this may be pace."
     )
     side_note = (
@@ -68,7 +75,7 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         else ""
     )
     msg = (
-        f"Late in the run, compared with the first third: {seen}. {speed_note}{side_note} "
+        f"Late in the run, compared with the first third (its warm-up left out): {seen}. {speed_note}{side_note} "
         "This is the usual within-run fatigue signature (Meyer 2021; Clermont 2019): as the hip "
         "extensors and calves tire, contact lengthens and the hamstrings and calves may take more load."
     )
