@@ -182,7 +182,9 @@ def test_balance_bias_not_assessed_on_hills_and_short_runs(results):
 def test_fatigue_drift_fires_at_constant_speed(results):
     f = S.finding(results["fatigue-7.0"], FATIGUE)
     assert f is not None and f["side"] == "both"
-    assert f["confidence"] >= 0.5
+    # ≥ 0.3, not ≥ 0.5: with intervals that allow for minute-scale wander a 7 % rise in a 40-min
+    # run is found but not "likely" (benchmarks/validity_real.py: flat 35–60-min real runs)
+    assert f["confidence"] >= 0.3
     assert 5.5 < f["values"]["gct_ms"] < 8.5
     assert "matched speed" in f["message"]
 

@@ -37,6 +37,7 @@ class DriftDesign:
     X: np.ndarray  # design rows
     Xw: np.ndarray  # design rows × weights
     inv: np.ndarray  # (X'WX)⁻¹
+    leverage: np.ndarray  # per minute: how much it can weigh in the drift (|Σ its rows of (X'WX)⁻¹X'W|)
     speed_adjusted: bool
 
 
@@ -60,7 +61,8 @@ def drift_design(
         inv = np.linalg.inv(X.T @ Xw + np.eye(X.shape[1]) * 1e-9)
     except np.linalg.LinAlgError:
         return None
-    return DriftDesign(starts, X, Xw, inv, log_speed is not None)
+    leverage = np.abs(np.add.reduceat(Xw @ inv[2], starts))
+    return DriftDesign(starts, X, Xw, inv, leverage, log_speed is not None)
 
 
 def regression_drift(y: np.ndarray, design: DriftDesign) -> tuple[float, float, float] | None:
@@ -69,7 +71,7 @@ def regression_drift(y: np.ndarray, design: DriftDesign) -> tuple[float, float, 
     resid = y - design.X @ beta
     # per-minute score of the coefficient: its row of (X'WX)⁻¹ times the minute's X'W e
     scores = np.add.reduceat(design.Xw * resid[:, None], design.starts, axis=0) @ design.inv[2]
-    got = sum_interval(scores)
+    got = sum_interval(scores, design.leverage)
     if got is None:
         return None
     se, crit = got

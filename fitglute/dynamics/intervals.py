@@ -29,7 +29,7 @@ from fitglute.dynamics.cleaning import BALANCE_WANDER_PTS
 from fitglute.model.stats import ChannelStats, Interval
 
 # ---- interval settings, with their sources (one place) ----
-BATCH_MIN = 5  # issue 13: minute-scale drift needs batches of ≥ 5 minutes (measured on ../shared/fit)
+BATCH_MIN = 6  # issue 13: ≥ 5 min for minute-scale wander; 6 covers AR(1) noise with real runs' memory (tests)
 MAX_BATCHES = 12  # longer runs get longer batches (≈ n/12 min), so slower wander is seen too
 MIN_BATCHES = 4  # fewer batches than this: HAC with fixed-b critical values (t(2) would be 4.3)
 MIN_MINUTES = 5  # no interval at all below 5 minutes of data
@@ -61,10 +61,15 @@ def fixed_b_975(b: float) -> float:
     return 1.96 + 2.9694 * b + 0.4160 * b**2 - 0.5324 * b**3
 
 
-def sum_interval(scores: np.ndarray) -> tuple[float, float] | None:
+def sum_interval(scores: np.ndarray, leverage: np.ndarray | None = None) -> tuple[float, float] | None:
     """(standard error, 95 % critical value) of ``scores.sum()``; scores are per minute, in time order.
 
     The scores should have mean ≈ 0 (residual contributions); they are centred anyway.
+    ``leverage`` (per minute, ≥ 0) says how much each minute *can* weigh in the estimate, from the
+    design alone: a drift's contrast lives in its first and last thirds, so the batches of the
+    middle carry almost nothing and the degrees of freedom are those of the batches that do
+    (Satterthwaite 1946: df = (Σλ)² / Σλ², λ = a batch's squared leverage). Without it every
+    minute weighs the same and df = k − 1.
     """
     n = scores.size
     if n < MIN_MINUTES:
@@ -72,9 +77,15 @@ def sum_interval(scores: np.ndarray) -> tuple[float, float] | None:
     u = scores - scores.mean()
     k = min(n // BATCH_MIN, MAX_BATCHES)
     if k >= MIN_BATCHES:
-        sums = np.array([part.sum() for part in np.array_split(u, k)])
+        parts = np.array_split(np.arange(n), k)
+        sums = np.array([u[p].sum() for p in parts])
         var = float(k / (k - 1) * np.sum((sums - sums.mean()) ** 2))
-        return math.sqrt(max(var, 0.0)), t975(k - 1)
+        df = float(k)
+        if leverage is not None:
+            lam = np.array([leverage[p].sum() for p in parts]) ** 2
+            if lam.sum() > 0:
+                df = min(df, float(lam.sum() ** 2 / (lam**2).sum()))
+        return math.sqrt(max(var, 0.0)), t975(max(1, math.floor(df) - 1))
     bandwidth = BATCH_MIN
     var = float(u @ u)
     for lag in range(1, min(bandwidth, n - 1) + 1):
