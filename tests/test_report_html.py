@@ -316,11 +316,11 @@ def test_physio_page_from_real_runs(real_store: tuple[Path, list[dict[str, Any]]
     page = Page(html)
     h2 = [t for level, t in page.headings if level == "h2"]
     assert "Injuries and the 6 weeks before each" in h2 and "What these data cannot say" in h2
-    assert "Capacity tests" in h2 and "Symptoms" in h2
+    assert "Capacity tests" in h2 and "Symptoms (0–10)" in h2
     tests = page.table("tests")
     assert len(tests) == 1 and tests[0][2:4] == ["18", "25"] and "LSI 72 %" in tests[0][5]  # 18 / 25 = 72 %
     assert len(page.table("symptoms")) == 1
-    assert "@page" in html and "size:A4" in html
+    assert "@page" in html and "@media print" in html
     assert RED_FLAGS in page.all_text and "not proof of what caused it" in page.all_text
     assert "<script" not in html and "<img" not in html
     assert_self_contained(html)

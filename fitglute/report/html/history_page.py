@@ -23,6 +23,8 @@ from fitglute.report.review import CAVEAT, SIDE_WORDS, review_words
 from fitglute.rules.confidence import confidence_word
 
 INJURY_COLOUR, TEST_COLOUR = PALETTE[1], PALETTE[3]
+#: the one-pager must fit one sheet: the latest injuries reviewed, the latest tests and symptoms listed
+REVIEWED, LISTED = 2, 5
 NOT_COMPARABLE_COLOUR, SPIKE_COLOUR = "#999999", PALETTE[4]
 #: what these numbers cannot tell, said on the physiotherapist's page (evidence.md, "Confounders"
 #: and "Safety wording"; Malisoux et al. 2024 for asymmetry and injury)
@@ -64,13 +66,16 @@ def _injury_marks(injuries: list[Injury], x_range: tuple[float, float]) -> list[
     return [(_day(i.date), f"{i.side} {i.site}", INJURY_COLOUR) for i in injuries if lo <= _day(i.date) <= hi]
 
 
-def trend_chart(trend: dict[str, Any], injuries: list[Injury], x_range: tuple[float, float], chart_id: str) -> str:
+def trend_chart(
+    trend: dict[str, Any], injuries: list[Injury], x_range: tuple[float, float], chart_id: str, *, height: int = 150
+) -> str:
     """One metric over the weeks: comparable runs, the others greyed, the runner's own band."""
     marks = _injury_marks(injuries, x_range)
     marks += [(_day(t["date"]), "", TEST_COLOUR) for t in trend.get("tests", [])]
     base = trend.get("baseline")
     bands = [(base["low"], base["high"], PALETTE[2])] if base else []
-    hlines = [(base["median"], f"your usual {base['median']:g}")] if base else []
+    digits = 1 if trend["metric"] in ("gct_balance", "distance") else 0
+    hlines = [(base["median"], f"your usual {base['median']:.{digits}f}")] if base else []
     weekly = trend["aggregation"] == "week"
     if weekly:
         pts = trend["points"]
@@ -115,8 +120,9 @@ def trend_chart(trend: dict[str, Any], injuries: list[Injury], x_range: tuple[fl
         marks=marks,
         x_label=_date_label,
         x_step=_date_step(*x_range),
-        height=150,
-        digits=1 if trend["metric"] in ("gct_balance", "distance") else 0,
+        y_range=(0.0, max(1.0, float(np.nanmax(y)) * 1.1)) if weekly else None,
+        height=height,
+        digits=digits,
     )
     return render(chart, chart_id)
 
@@ -156,7 +162,7 @@ def _logs(data: dict[str, Any]) -> list[str]:
     out = ["<h2>Injuries</h2>"]
     if data["injuries"]:
         rows = [[esc(i.date.isoformat()), esc(i.site), esc(i.side), esc(i.note)] for i in data["injuries"]]
-        out.append(table(["date", "site", "side", "note"], rows, cls="injuries"))
+        out.append(table(["date", "site", "side", "note"], rows, cls="injuries", text_cols="llll"))
     else:
         out.append("<p class=dim>None logged (fitglute injury add).</p>")
     out.append("<h2>Capacity tests</h2>")
@@ -215,7 +221,7 @@ def _tests_table(tests: list[Any]) -> str:
         [esc(t.date.isoformat()), esc(t.kind), f"{t.left:g}", f"{t.right:g}", esc(t.protocol.unit), esc(symmetry(t))]
         for t in tests
     ]
-    return table(["date", "test", "left", "right", "unit", "symmetry"], rows, cls="tests")
+    return table(["date", "test", "left", "right", "unit", "symmetry"], rows, cls="tests", text_cols="ll..ll")
 
 
 def _symptoms_table(symptoms: list[Any]) -> str:
@@ -233,27 +239,32 @@ def _symptoms_table(symptoms: list[Any]) -> str:
         ]  # fmt: skip
         for s in symptoms
     ]
-    return table(["date", "where", "during", "after", "next morning", "note"], rows, cls="symptoms")
+    return table(["date", "where", "during", "after", "morning", "note"], rows, cls="symptoms", text_cols="ll...l")
 
 
-def _recurring(found: dict[str, Any]) -> str:
+def _recurring(found: dict[str, Any], top: int = 5) -> str:
+    """The findings that fired on many of the window's runs: how often, which side, how clear, how strong."""
     persistent = [r for r in found["rules"] if r["persistent"] and r["latest"]]
     if not found["runs"]:
         return "<p class=dim>No runs in these weeks.</p>"
     if not persistent:
         return f"<p>No finding recurred on the {found['runs']} runs of these weeks.</p>"
-    out = []
-    for r in persistent:
+    rows = []
+    for r in persistent[:top]:
         f = r["latest"]
-        sides = ", ".join(f"{side} {n}×" for side, n in r["sides"].items() if side != "none")
-        out.append(
-            f'<div class="finding" data-rule="{esc(r["rule"])}"><strong>{esc(f["title"])}</strong> — on '
-            f"{r['runs']} of {found['runs']} runs{esc(' (' + sides + ')' if sides else '')}. "
-            f"Signal clarity (latest): {esc(confidence_word(f['confidence']))} ({f['confidence']:.2f}); "
-            f'evidence strength <span class="grade">{esc(f["evidence"])}</span> '
-            f'<span class="dim">{esc(f["evidence_source"])}</span><br>{esc(f["message"])}</div>'
+        sides = ", ".join(f"{side} {n}×" for side, n in r["sides"].items() if side != "none") or "–"
+        rows.append(
+            [
+                esc(f["title"]),
+                f"{r['runs']} of {found['runs']}",
+                esc(sides),
+                f"{esc(confidence_word(f['confidence']))} ({f['confidence']:.2f})",
+                f'<span class="grade">{esc(f["evidence"])}</span> '
+                f'<span class="dim small">{esc(f["evidence_source"])}</span>',
+            ]
         )
-    return "".join(out)
+    head = ["finding", "runs", "side", "signal clarity (latest)", "evidence strength"]
+    return table(head, rows, cls="recurring", text_cols="l.lll")
 
 
 def physio_page(data: dict[str, Any], today: date | None = None) -> str:
@@ -274,25 +285,26 @@ def physio_page(data: dict[str, Any], today: date | None = None) -> str:
     if dist.get("from"):
         x_range = (parse_iso(dist["from"]) - DAY_S, parse_iso(dist["to"]) + DAY_S)
         body.append(f"<h2>Load and injuries, the last {data['weeks']} weeks</h2>")
-        body.append(trend_chart(dist, data["injuries"], x_range, "physio-distance"))
+        body.append(trend_chart(dist, data["injuries"], x_range, "physio-distance", height=85))
     body.append("<h2>Injuries and the 6 weeks before each</h2>")
     if not data["reviews"]:
         body.append("<p class=dim>No injury logged.</p>")
-    for rev in data["reviews"][-3:]:
+    for rev in data["reviews"][-REVIEWED:]:
         inj = rev["injury"]
         note = f" ({inj['note']})" if inj["note"] else ""
         side = SIDE_WORDS.get(inj["side"], inj["side"])
         title = f"{side} {inj['site']}, {inj['date']}{note}"
         body.append(f"<h3>{esc(title)}</h3>")
         body.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in review_words(rev)) + "</ul>")
-    if len(data["reviews"]) > 3:
-        body.append(f"<p class=dim>{len(data['reviews']) - 3} earlier injuries: fitglute injury review.</p>")
+    if len(data["reviews"]) > REVIEWED:
+        body.append(f"<p class=dim>{len(data['reviews']) - REVIEWED} earlier injuries: fitglute injury review.</p>")
     if data["reviews"]:
         body.append(f'<p class="dim small">{esc(CAVEAT)}</p>')
-    body.append("<h2>Capacity tests</h2>")
-    body.append(_tests_table(data["tests"][-8:]) if data["tests"] else "<p class=dim>None logged.</p>")
-    body.append("<h2>Symptoms</h2>")
-    body.append(_symptoms_table(data["symptoms"][-8:]) if data["symptoms"] else "<p class=dim>None logged.</p>")
+    body.append('<div class="cols"><div><h2>Capacity tests</h2>')
+    body.append(_tests_table(data["tests"][-LISTED:]) if data["tests"] else "<p class=dim>None logged.</p>")
+    body.append("</div><div><h2>Symptoms (0–10)</h2>")
+    body.append(_symptoms_table(data["symptoms"][-LISTED:]) if data["symptoms"] else "<p class=dim>None logged.</p>")
+    body.append("</div></div>")
     body.append(f"<h2>Findings that kept coming back (last {data['weeks']} weeks)</h2>")
     body.append(_recurring(data["findings"]))
     body.append('<h2>What these data cannot say</h2><ul class="cannot">')

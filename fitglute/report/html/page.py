@@ -39,6 +39,8 @@ margin-right:4px;vertical-align:baseline;border:1px solid #888}
 .grade{display:inline-block;font-weight:700;padding:0 6px;border:1px solid var(--ink);border-radius:3px}
 .next{font-weight:600}.redflag{border:2px solid var(--warn);padding:6px 10px;margin-top:1.2em}
 .cannot li{margin:.1em 0}
+table.tests td,table.symptoms td,table.recurring td:nth-child(n+2):nth-child(-n+4),table.laps td{white-space:nowrap}
+table.symptoms td:last-child{white-space:normal}.cols{display:flex;gap:20px}.cols>div{flex:1 1 0;min-width:0}
 @media print{
  body{font-size:10pt;max-width:none;padding:0}
  h2{break-after:avoid}.finding,table,svg{break-inside:avoid}
@@ -47,9 +49,10 @@ margin-right:4px;vertical-align:baseline;border:1px solid #888}
 """
 
 PRINT_CSS = """
-@page{size:A4;margin:11mm 12mm}
-@media print{body{font-size:8.6pt;line-height:1.3}h1{font-size:14pt}h2{font-size:10.5pt;margin:.7em 0 .2em}
- td,th{padding:1px 6px 1px 0}.redflag{padding:3px 6px;margin-top:.6em}}
+@page{margin:8mm 10mm}
+@media print{body{font-size:8pt;line-height:1.22}h1{font-size:13pt;margin:0}h2{font-size:10pt;margin:.6em 0 .15em}
+ h3{margin:.3em 0 .1em}ul{margin:.2em 0;padding-left:1.4em}p{margin:.25em 0}
+ td,th{padding:1px 6px 1px 0}.redflag{padding:3px 6px;margin-top:.5em}}
 """
 
 
@@ -76,12 +79,20 @@ def page(title: str, body: str, *, printable: bool = False) -> str:
     )
 
 
-def table(head: list[str], rows: list[list[str]], *, cls: str = "") -> str:
-    """A table from already-escaped cells (callers escape: some cells hold markup)."""
+def table(head: list[str], rows: list[list[str]], *, cls: str = "", text_cols: str = "") -> str:
+    """A table from already-escaped cells (callers escape: some cells hold markup).
+
+    Numbers are right-aligned; ``text_cols`` marks with ``l`` the columns of words (``"ll.l"``).
+    """
     attr = f' class="{cls}"' if cls else ""
-    out = [f"<table{attr}><thead><tr>", *(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
+
+    def cell(tag: str, i: int, c: str) -> str:
+        left = ' class="l"' if i < len(text_cols) and text_cols[i] == "l" else ""
+        return f"<{tag}{left}>{c}</{tag}>"
+
+    out = [f"<table{attr}><thead><tr>", *(cell("th", i, h) for i, h in enumerate(head)), "</tr></thead><tbody>"]
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
+        out.append("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 

@@ -133,6 +133,7 @@ def render(chart: Chart, chart_id: str) -> str:
     step = _nice_step(y1 - y0)
     digits = max(chart.digits, 0 if step >= 1 else 1)
     for v in np.arange(np.ceil(y0 / step) * step, y1, step):
+        v = round(float(v), 9) + 0.0  # never a "-0" label
         y = float(sy(v))
         out.append(f'<line class="grid" x1="{MARGIN_L}" x2="{w - MARGIN_R}" y1="{y:.1f}" y2="{y:.1f}"/>')
         out.append(f'<text class="ylab" x="{MARGIN_L - 4}" y="{y + 3:.1f}">{v:.{digits}f}</text>')
