@@ -22,7 +22,7 @@ import numpy as np
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 2", "8 3 2 3")
 SPAN_FILL = {"not-running": "#999999", "steep": "#E69F00"}
-MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 58, 12, 18, 22
+MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 58, 12, 20, 22
 
 
 @dataclass
@@ -156,7 +156,7 @@ def render(chart: Chart, chart_id: str) -> str:
         )
         if label:
             out.append(
-                f'<text class="marklab" x="{x + 3:.1f}" y="{MARGIN_T - 5}" fill="{colour}">{escape(label)}</text>'
+                f'<text class="marklab" x="{x + 3:.1f}" y="{MARGIN_T + 11}" fill="{colour}">{escape(label)}</text>'
             )
     xs = sx(chart.x)
     for ln in chart.lines:
@@ -177,7 +177,7 @@ def render(chart: Chart, chart_id: str) -> str:
         )
     out.append(
         f'<rect class="frame" x="{MARGIN_L}" y="{MARGIN_T}" width="{pw}" height="{ph}"/>'
-        f'<text class="unit" x="{MARGIN_L + 4}" y="{MARGIN_T + 12}">{escape(chart.title)}'
+        f'<text class="unit" x="{MARGIN_L}" y="{MARGIN_T - 5}">{escape(chart.title)}'
         f"{' · ' + escape(chart.unit) if chart.unit else ''}</text>"
     )
     out.append("</svg>")
