@@ -11,10 +11,12 @@ never an exception — so a batch always goes on.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fitglute.model.result import RunResult
-from fitglute.model.series import RunSeries
+
+if TYPE_CHECKING:
+    from fitglute.model.series import RunSeries
 
 
 def analyse_file(
