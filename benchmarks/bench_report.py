@@ -49,7 +49,7 @@ def bench(path: Path, runs: int) -> dict[str, float]:
         a, _ = timed(lambda: analyse_file(str(path)))
         r0 = time.process_time()
         result, series = analyse_with_series(str(path))
-        d, html = timed(lambda: run_page(result, series))
+        d, html = timed(lambda r=result, s=series: run_page(r, s))
         r = time.process_time() - r0
         size = len(str(html).encode())
         analysis.append(a)

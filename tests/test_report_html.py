@@ -228,6 +228,16 @@ def test_report_default_path_is_next_to_the_run(tmp_path: Path) -> None:
     assert (tmp_path / "morning.html").is_file() and "morning.html" in res.output
 
 
+def test_open_hands_the_written_file_to_the_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    out = tmp_path / "d.html"
+    assert runner.invoke(app, ["report", "--demo", "-o", str(out), "--open"]).exit_code == 0
+    assert opened == [out.resolve().as_uri()]
+
+
 def test_real_long_run_page(shared_fit: Path, tmp_path: Path) -> None:
     """with-new-dynamics.fit: 2.3 h with full dynamics — small page, every lap, every chart."""
     src = shared_fit / "with-new-dynamics.fit"

@@ -32,7 +32,8 @@ svg .span{opacity:.22}svg .band{opacity:.18;fill:#009E73}
 svg .grid{stroke:#e6e6e6}svg .frame{fill:none;stroke:#bbb}
 svg .ref{stroke:#777;stroke-dasharray:3 3}svg .tick{stroke:#333}svg .mark{stroke-dasharray:5 3;stroke-width:1.2}
 svg text{font-size:11px;fill:#444}svg .ylab{text-anchor:end}svg .xlab{text-anchor:middle}
-svg .reflab{text-anchor:end;fill:#555}svg .marklab,svg .reflab{paint-order:stroke;stroke:#fff;stroke-width:3px}svg .unit{font-weight:600;fill:#222}
+svg .reflab{text-anchor:end;fill:#555}svg .marklab,svg .reflab{paint-order:stroke;stroke:#fff;stroke-width:3px}
+svg .unit{font-weight:600;fill:#222}
 .legend span{margin-right:1.2em;white-space:nowrap}.sw{display:inline-block;width:14px;height:10px;
 margin-right:4px;vertical-align:baseline;border:1px solid #888}
 .finding{border-left:4px solid var(--line);padding:2px 0 2px 10px;margin:.8em 0}

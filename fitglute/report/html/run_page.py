@@ -8,7 +8,7 @@ and the thirds are exactly those the statistics used.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from fitglute.model.channels import CORE_CHANNELS
 from fitglute.model.result import RunResult
@@ -20,7 +20,7 @@ from fitglute.report.run import LABEL, METRICS, header, not_assessed_lines, qual
 from fitglute.rules import zones
 from fitglute.rules.confidence import confidence_word
 
-Hint = Any
+Hint = Callable[[str, str], str]
 #: the charts of a run, top to bottom: (channel, colour); speed and elevation beneath for context
 RUN_CHARTS = (
     ("gct_ms", PALETTE[0]),
