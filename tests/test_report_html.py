@@ -204,6 +204,19 @@ def test_run_page_escapes_hostile_strings() -> None:
     assert HOSTILE in Page(html).all_text  # shown as text, not dropped
 
 
+def test_run_page_lists_sensor_plugin_channels() -> None:
+    """A plugin's channel (here a made-up one on the demo result) gets the terminal's sensor table row."""
+    from fitglute.model.stats import ChannelStats
+    from fitglute.pipeline import analyse_with_series
+    from fitglute.report.html.run_page import run_page
+
+    result, series = analyse_with_series(str(DEMO_RUN))
+    extra = ChannelStats(mean=251.25, median=250.5, sd=9.0, p10=240.0, p90=262.75, coverage=0.97)
+    result.channels = {**(result.channels or {}), "stryd:power_w": extra}
+    rows = Page(run_page(result, series)).table("sensors")
+    assert rows == [["stryd:power_w", "251.2", "250.5", "240.0–262.8", "97%"]]
+
+
 def test_report_rejects_bad_input_in_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.fit"
     bad.write_bytes(b"\x0e\x10garbage, not a FIT file at all")

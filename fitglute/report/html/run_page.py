@@ -106,6 +106,20 @@ def _metrics(result: RunResult) -> str:
     return table(["metric", "clean running", "device", "zone"], rows)
 
 
+def _sensor_channels(result: RunResult) -> str:
+    """Channels that sensor plugins added (Stryd power, RunScribe per-foot values): the terminal's
+    sensor table, same columns."""
+    core = {k for k, *_ in METRICS}
+    extra = {k: v for k, v in (result.channels or {}).items() if k not in core}
+    if not extra:
+        return ""
+    rows = [
+        [esc(k), f"{st.mean:.1f}", f"{st.median:.1f}", f"{st.p10:.1f}–{st.p90:.1f}", f"{st.coverage:.0%}"]
+        for k, st in extra.items()
+    ]
+    return table(["sensor channel", "mean", "median", "p10–p90", "coverage"], rows, cls="sensors")
+
+
 def _balance(result: RunResult) -> str:
     bal, ci = result.metric("gct_balance_left_pct"), result.balance_ci
     if bal is None:
@@ -196,7 +210,7 @@ def run_page(result: RunResult, series: RunSeries | None, hint: Hint | None = No
     if result.metric("gct_ms") is None and result.dynamics_source == "none":
         body.append("<p><strong>No Garmin running dynamics in this file (no GCT / vertical oscillation).</strong></p>")
     else:
-        body += ["<h2>Clean running</h2>", _metrics(result), _balance(result)]
+        body += ["<h2>Clean running</h2>", _metrics(result), _sensor_channels(result), _balance(result)]
     if series is not None and series.t_s.size:
         body.append("<h2>Over the run</h2>")
         body.append(
