@@ -64,8 +64,7 @@ def _run_html(path: str | None, demo: bool, db: str | None, out: str | None) -> 
         typer.echo(f"fitglute: {problem}", err=True)
     result, series = analyse_with_series(str(source), context=load_history(db))
     if not result.ok:
-        reason = result.error if result.status == "error" else f"not a run ({result.error}): no page written"
-        raise fail(f"{source}: {reason}", ExitCode.SOME_FAILED)
+        raise fail(f"{source}: {result.error}; no page written", ExitCode.SOME_FAILED)
     from fitglute.report.html.run_page import run_page
 
     if out:
