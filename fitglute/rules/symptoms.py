@@ -153,6 +153,8 @@ SYMPTOM_TREND = Rule(
     summary="Rising 0–10 scores at one site and side over the last entries, or next-morning stiffness ≥ 3.",
     stage=STAGE_HISTORY,
     signal_group=None,
+    measured_by="symptom log",
+    sizing="0.5 at a rise of 2 points (Farrar 2001) or morning stiffness 3/10, 1.0 at 4 points / 6/10",
 )
 
 RULES = (SYMPTOM_TREND,)
