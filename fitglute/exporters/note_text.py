@@ -37,9 +37,9 @@ fields that are public by nature, never from a rule's free text:
 Two axes, never one product word (:mod:`fitglute.model.axes`): signal clarity < 0.4 "faint", < 0.7
 "moderate", else "clear"; evidence A "strong", B "moderate", C "weak". When findings are shown the
 red-flag line (:data:`fitglute.model.safety.RED_FLAGS`) is always in the block. ``detail="full"``
-shows up to 4 findings (2 in summary) with their evidence source, step length, clean minutes, the balance interval, the GCT
-drift and which rules could not judge the run. Plain text only (no links, no markdown); content is
-collapsed to single lines, so nothing can forge a marker line.
+shows up to 4 findings (2 in summary) with their evidence source, step length, clean minutes, the
+balance interval, the GCT drift and which rules could not judge the run. Plain text only (no links,
+no markdown); content is collapsed to single lines, so nothing can forge a marker line.
 """
 
 from __future__ import annotations
