@@ -152,21 +152,30 @@ def reconcile_sides(ctx: RuleContext) -> None:
     Findings of one signal group (say "contact asymmetry": the chest strap's balance and the per-foot
     pods' contact time) from different measurement sources that point to opposite sides keep their
     numbers, gain a sentence naming both sides, and lose their side (``"none"``), so neither a report
-    nor the composite builds on a side the sensors do not agree on.
+    nor the composite builds on a side the sensors do not agree on. A finding that already dropped
+    its side for the same reason lists the sides it saw in ``values["sides"]`` ({source: side}).
     """
     native = getattr(ctx.metrics, "dynamics_source", None) or "watch"
+    native = {"chest": "chest strap", "pod": "running-dynamics pod"}.get(native, native)
     by_group: dict[str, list[Finding]] = {}
     for f in ctx.findings:
         group = ctx.groups.get(f.rule)
-        if group and f.side in ("left", "right"):
+        if group and (f.side in ("left", "right") or isinstance(f.values.get("sides"), dict)):
             by_group.setdefault(group, []).append(f)
     for group_findings in by_group.values():
-        source = {f.rule: ctx.sources.get(f.rule) or native for f in group_findings}
-        sides = {(source[f.rule], f.side) for f in group_findings}
-        if len({side for _src, side in sides}) < 2 or len({src for src, _side in sides}) < 2:
-            continue
-        said = ", ".join(f"{src} {side}" for src, side in sorted(sides))
+        seen: dict[str, str] = {}
         for f in group_findings:
+            if f.side in ("left", "right"):
+                seen.setdefault(ctx.sources.get(f.rule) or native, f.side)
+            elif isinstance(f.values.get("sides"), dict):
+                for src, side in f.values["sides"].items():
+                    seen.setdefault(str(src), str(side))
+        if len(set(seen.values()) & {"left", "right"}) < 2:
+            continue
+        said = ", ".join(f"{src} {side}" for src, side in sorted(seen.items()))
+        for f in group_findings:
+            if f.side not in ("left", "right"):
+                continue
             f.message += f" The sensors disagree on the side ({said}), so no side is claimed."
-            f.values["sides"] = {src: side for src, side in sorted(sides)}
+            f.values["sides"] = dict(sorted(seen.items()))
             f.side = "none"

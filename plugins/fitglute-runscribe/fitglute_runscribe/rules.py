@@ -157,13 +157,14 @@ def check_contact(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     clarity = pod_quality(ctx, a["coverage"]) * s
     conf = th["per_foot_weight"] * GRADE_WEIGHT[CONTACT.evidence.grade] * clarity
     strap, strap_left = chest_side(ctx)
+    torso = "running-dynamics pod" if ctx.metrics.dynamics_source == "pod" else "chest strap"
     if strap_left is None:
         both = ""
     elif strap is None or strap == side:
-        both = f" Your chest strap's balance in the same run: {strap_left:.1f} % left ({strap or 'no clear side'})."
+        both = f" Your {torso}'s balance in the same run: {strap_left:.1f} % left ({strap or 'no clear side'})."
     else:
         both = (
-            f" Your chest strap's balance in the same run points the other way ({strap_left:.1f} % left, {strap}): "
+            f" Your {torso}'s balance in the same run points the other way ({strap_left:.1f} % left, {strap}): "
             "the two sensors disagree, so no side is claimed."
         )
         side = "none"
@@ -182,6 +183,8 @@ def check_contact(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     values = _values(a, "ms", 1)
     if strap_left is not None:
         values["chest_balance_left_pct"] = round(strap_left, 2)
+    if side == "none":  # both sides, for the engine's reconcile_sides and the reader
+        values["sides"] = {"RunScribe pods": a["side"], torso: strap}
     return [
         CONTACT.finding(
             ctx, side=side, confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
