@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from stryd_testkit import analyse, analysed, rules_of
+from stryd_testkit import analyse, analysed, rules_of, shared
 
 STRYD_RULES = {"lss-drop", "form-power-ratio-rise"}
 
@@ -90,3 +90,11 @@ def test_not_assessed_without_stryd():
     res = analyse(data, "plain.fit")
     for rule in ("lss-drop", "form-power-ratio-rise", "gct-source-disagreement"):
         assert "no Stryd" in res["not_assessed"][rule]
+
+
+def test_real_garmin_file_with_stryd_ground_time_is_not_told_no_dynamics():
+    """FR920xt-with-Stryd.fit: no strap, Stryd's ground time in developer fields (issue 13)."""
+    res = analyse(shared("FR920xt-with-Stryd.fit"))
+    for rule in ("gct-balance-bias", "form-zones", "fatigue-drift"):
+        reason = res["not_assessed"][rule]
+        assert "Stryd's own" in reason and "judged by the Stryd rules" in reason, (rule, reason)
