@@ -111,11 +111,12 @@ def _bias_finding(
     strength = 0.5 + 0.25 * count_part + 0.25 * size_part
     conf = GRADE_WEIGHT[PERSISTENT_BIAS.evidence.grade] * (cur.quality or 0.0) * strength
     msg = (
-        f"In {len(same)} of your last {window} comparable runs your {cur.sensor} sensor measured a longer "
-        f"ground contact on the {side} than your own baseline ({base.median:.1f} % left, from {base.runs} earlier "
-        f"runs): this run {cur.balance:.1f} % left. A reading that persists run after run is more than noise, but "
-        "it is a sensor estimate, and in 836 runners left/right asymmetry neither predicted injury nor differed "
-        "on the leg later injured (Malisoux 2024); the longer-contact side is not necessarily the weaker one."
+        f"In {len(same)} of your last {window} comparable runs on this sensor ({cur.sensor}) the balance "
+        f"showed a longer ground contact on the {side} than your own baseline ({base.median:.1f} % left, "
+        f"from {base.runs} earlier runs): this run {cur.balance:.1f} % left. A reading that persists run "
+        "after run is more than noise, but it is a sensor estimate, and in 836 runners left/right asymmetry "
+        "neither predicted injury nor differed on the leg later injured (Malisoux 2024); the longer-contact "
+        "side is not necessarily the weaker one."
     )
     action = (
         "Keep an eye on it, with no exercise side from this alone: a side-to-side strength test (single-leg heel "
