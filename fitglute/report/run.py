@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from fitglute.model.axes import clarity_word, evidence_word
+from fitglute.model.axes import axes_text, clarity_word, evidence_word
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
 from fitglute.model.result import RunResult
 from fitglute.model.safety import RED_FLAGS
@@ -264,7 +264,7 @@ def render_table(results: list[RunResult], console: Console) -> None:
             continue
         m = r.metrics or {}
         top = r.findings[0] if r.findings else None
-        top_text = f"{top.title} ({top.side}, {top.confidence:.2f})" if top else "–"
+        top_text = f"{top.title} ({top.side}; {axes_text(top.signal_clarity, top.evidence)})" if top else "–"
         table.add_row(
             name,
             fmt_start(r.start_time),
@@ -278,6 +278,8 @@ def render_table(results: list[RunResult], console: Console) -> None:
         )
     console.print(table)
     console.print(summary_line(results))
+    if any(r.findings for r in results):  # the red-flag line wherever findings are shown
+        console.print(Text(RED_FLAGS, style="dim"))
 
 
 def summary_line(results: list[RunResult]) -> str:

@@ -103,8 +103,8 @@ def _finding(ctx: RuleContext, th: dict[str, float], latest: Symptom, found: lis
     where = f"{SIDE_WORDS[side]} {site}"
     msg = (
         f"{where}: {'; '.join(w for _, _, w in found)}. In pain monitoring for tendon problems "
-        "(Silbernagel et al. 2007), pain that lasts into the next morning or climbs from run to run means the "
-        "load has been more than the tissue could take; your own log is the earliest warning of a recurrence. "
+        "(Silbernagel et al. 2007), pain that lasts into the next morning or climbs from run to run is read as "
+        "load beyond what the tissue tolerates for now; your own log is the earliest warning of a recurrence. "
         "This is your report, not a diagnosis."
     )
     action = (
