@@ -20,11 +20,18 @@ from __future__ import annotations
 
 from fitglute.model.axes import clarity_word
 from fitglute.rules.confidence import GRADE_WEIGHT
-from fitglute.rules.engine import STAGE_COMPOSITE, Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
+from fitglute.rules.engine import (
+    STAGE_COMPOSITE,
+    Evidence,
+    Finding,
+    NotAssessed,
+    Rule,
+    RuleContext,
+    Threshold,
+    native_source,
+)
 
 SIDED = ("left", "right")
-#: the run's own dynamics sensor, for rules that declare no source of their own
-NATIVE_SOURCE = {"chest": "chest strap", "pod": "running-dynamics pod", "watch": "watch", "none": "watch"}
 
 
 def signal_group(ctx: RuleContext, f: Finding) -> str | None:
@@ -37,8 +44,7 @@ def measurement_source(ctx: RuleContext, f: Finding) -> str:
     declared = ctx.sources.get(f.rule) if ctx.sources else None
     if declared:
         return declared
-    source = getattr(ctx.metrics, "dynamics_source", None) or "watch"
-    return NATIVE_SOURCE.get(source, source)
+    return native_source(ctx)
 
 
 def strongest_per_source(ctx: RuleContext, findings: list[Finding]) -> list[Finding]:

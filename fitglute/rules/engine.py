@@ -146,6 +146,20 @@ def judge(
     return not_assessed
 
 
+#: the run's own dynamics sensor in words, for findings of rules that declare no source of their own
+NATIVE_SOURCE = {"chest": "chest strap", "pod": "running-dynamics pod", "watch": "watch", "footpod": "foot pod"}
+
+
+def native_source(ctx: RuleContext) -> str:
+    """The run's dynamics sensor in words: from the metrics, or — when history rules are judged
+    again from the store, without a decoded run — from the summary's sensor key ("chest: …")."""
+    source = getattr(ctx.metrics, "dynamics_source", None)
+    if source is None and ctx.summary is not None:
+        source = str(getattr(ctx.summary, "sensor", "") or "").split(":", 1)[0] or None
+    source = source or "watch"
+    return NATIVE_SOURCE.get(source, source)
+
+
 def reconcile_sides(ctx: RuleContext) -> None:
     """Two sensors that measure the same thing and name opposite sides: show both, claim neither.
 
@@ -155,8 +169,7 @@ def reconcile_sides(ctx: RuleContext) -> None:
     nor the composite builds on a side the sensors do not agree on. A finding that already dropped
     its side for the same reason lists the sides it saw in ``values["sides"]`` ({source: side}).
     """
-    native = getattr(ctx.metrics, "dynamics_source", None) or "watch"
-    native = {"chest": "chest strap", "pod": "running-dynamics pod"}.get(native, native)
+    native = native_source(ctx)
     by_group: dict[str, list[Finding]] = {}
     for f in ctx.findings:
         group = ctx.groups.get(f.rule)
