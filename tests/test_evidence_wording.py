@@ -216,3 +216,26 @@ def test_after_bike_needs_a_bike_leg_just_before_the_run():
     late = {"sport": "running", "start_time": 3600.0 + 7200.0}
     assert after_bike([bike, late], [late]) is False
     assert after_bike([run], [run]) is False
+
+
+def test_reconcile_sides_shows_both_and_claims_neither():
+    from fitglute.model.finding import Finding
+    from fitglute.rules.engine import RuleContext, reconcile_sides
+
+    strap = Finding("gct-balance-bias", "t", "left", 0.3, "C", "", "strap msg.", "", {}, clarity=0.8)
+    pods = Finding("pods-rule", "t", "right", 0.3, "C", "", "pods msg.", "", {}, clarity=0.8)
+    fatigue = Finding("fatigue-drift", "t", "both", 0.5, "B", "", "drift msg.", "", {}, clarity=0.6)
+    groups = {"gct-balance-bias": "contact asymmetry", "pods-rule": "contact asymmetry", "fatigue-drift": "fatigue"}
+    ctx = RuleContext(
+        run=None, metrics=SimpleNamespace(dynamics_source="chest"), findings=[strap, pods, fatigue],
+        groups=groups, sources={"pods-rule": "RunScribe pods"},
+    )  # fmt: skip
+    reconcile_sides(ctx)
+    assert strap.side == pods.side == "none" and fatigue.side == "both"
+    assert strap.values["sides"] == {"RunScribe pods": "right", "chest strap": "left"}
+    assert "disagree on the side (RunScribe pods right, chest strap left)" in strap.message
+    # agreeing sources keep their side
+    a = Finding("gct-balance-bias", "t", "left", 0.3, "C", "", "", "", {}, clarity=0.8)
+    b = Finding("pods-rule", "t", "left", 0.3, "C", "", "", "", {}, clarity=0.8)
+    reconcile_sides(RuleContext(run=None, metrics=ctx.metrics, findings=[a, b], groups=groups, sources=ctx.sources))
+    assert a.side == b.side == "left"
