@@ -289,7 +289,8 @@ def check_gct_sources(ctx: RuleContext, th: dict[str, float]) -> list[Finding] |
     native = {"chest": "chest strap", "pod": "running-dynamics pod", "watch": "watch"}.get(
         m.dynamics_source, m.dynamics_source
     )
-    conf = th["info_weight"] * GRADE_WEIGHT[GCT_SOURCES.evidence.grade] * sensor_quality(ctx, None) * s
+    clarity = sensor_quality(ctx, None) * s
+    conf = th["info_weight"] * GRADE_WEIGHT[GCT_SOURCES.evidence.grade] * clarity
     msg = (
         f"Two sensors measured your ground contact time and disagree: {native} {chest_mean:.0f} ms, "
         f"Stryd pod {pod_mean:.0f} ms ({est:+.1f} %, 95 % interval {lo:+.1f} to {hi:+.1f} %) over the "
@@ -305,7 +306,11 @@ def check_gct_sources(ctx: RuleContext, th: dict[str, float]) -> list[Finding] |
         "ci": [round(lo, 2), round(hi, 2)],
         "native_source": m.dynamics_source,
     }
-    return [GCT_SOURCES.finding(ctx, side="none", confidence=float(conf), message=msg, action=action, values=values)]
+    return [
+        GCT_SOURCES.finding(
+            ctx, side="none", confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 GCT_SOURCES = Rule(
