@@ -147,7 +147,7 @@ def test_treadmill_file_says_speed_not_matched():
     assert "treadmill" in result.flags
     assert result.drift and not any(d.speed_adjusted for d in result.drift.values())
     table = drift_table(result)
-    assert table is not None and table.columns[1].header == "speed not matched"
+    assert table is not None and "speed not matched" in str(table.columns[1].header)
     for f in result.findings:
         if f.rule == "fatigue-drift":
-            assert "Speed not matched" in f.message and "matched speed." not in f.message
+            assert "could not be matched" in f.message and "matched speed." not in f.message
