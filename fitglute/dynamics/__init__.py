@@ -6,6 +6,7 @@ Numpy only, no I/O. :func:`analyse` is the entry point; :func:`describe_channel`
 
 from fitglute.dynamics.frame import Frame
 from fitglute.dynamics.intervals import block_bootstrap_mean
+from fitglute.dynamics.median import median
 from fitglute.dynamics.metrics import RunMetrics, analyse, describe_channel
 from fitglute.model.stats import ChannelStats, Drift, Interval
 
@@ -18,4 +19,5 @@ __all__ = [
     "analyse",
     "block_bootstrap_mean",
     "describe_channel",
+    "median",
 ]
