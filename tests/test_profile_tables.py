@@ -19,7 +19,7 @@ def test_record_field_names_equal_fitparse():
     fields = fitparse_profile.MESSAGE_TYPES[20].fields.values()
     expected = {"timestamp"} | {f.name for f in fields}
     expected |= {sf.name for f in fields for sf in (f.subfields or ())}
-    assert profile_tables.RECORD_FIELD_NAMES == expected
+    assert expected == profile_tables.RECORD_FIELD_NAMES
     assert {"stance_time", "vertical_oscillation", "enhanced_speed"} <= expected  # what the fast path reads
 
 

@@ -99,9 +99,6 @@ class LazyGroup(TyperGroup):
         if not rows:
             return
         limit = formatter.width - 6 - max(len(name) for name, _, _ in rows)
-        lines = [
-            (name, (cmd or click.Command(name, help=text)).get_short_help_str(limit))
-            for name, text, cmd in rows
-        ]
+        lines = [(name, (cmd or click.Command(name, help=text)).get_short_help_str(limit)) for name, text, cmd in rows]
         with formatter.section("Commands"):
             formatter.write_dl(lines)
