@@ -161,6 +161,10 @@ class History:
         begin = 0 if days is None else bisect_left(self._starts, ts - days * DAY_S)
         return self.runs[begin:end]
 
+    def any_before(self, ts: float) -> bool:
+        """Whether any run started strictly before ``ts`` (without listing them)."""
+        return bool(self._starts) and self._starts[0] < ts
+
     @property
     def first_start(self) -> float | None:
         return self._starts[0] if self._starts else None
