@@ -56,8 +56,7 @@ def test_analyze_json_imports_only_what_it_uses(tmp_path):
     modules, out = modules_after(["analyze", str(DEMO_RUN), "--json"], tmp_path)
     result = json.loads(out)
     assert result["status"] == "ok" and result["decoder"] == "fitfast"  # the fast path was taken
-    # numpy.ma: still imported by np.percentile in the bootstrap/drift intervals (not yet replaced)
-    assert heavy(modules, tuple(n for n in NEVER if n != "numpy.ma")) == []
+    assert heavy(modules, NEVER) == []
     assert "numpy" in modules and "fitglute.commands.analyze" in modules  # the test sees real imports
     assert heavy(modules, ("fitglute.commands.auth", "fitglute.commands.sync", "fitglute.history.store")) == []
 

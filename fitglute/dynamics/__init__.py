@@ -6,8 +6,8 @@ Numpy only, no I/O. :func:`analyse` is the entry point; :func:`describe_channel`
 
 from fitglute.dynamics.frame import Frame
 from fitglute.dynamics.intervals import block_bootstrap_mean
-from fitglute.dynamics.median import median
 from fitglute.dynamics.metrics import RunMetrics, analyse, describe_channel
+from fitglute.dynamics.quantiles import median
 from fitglute.model.stats import ChannelStats, Drift, Interval
 
 __all__ = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fitglute.dynamics.median import median
+from fitglute.dynamics.quantiles import median
 from fitglute.model.channels import plausible
 from fitglute.model.run import Run
 
