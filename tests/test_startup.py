@@ -49,16 +49,27 @@ def heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_help_imports_no_command_and_no_heavy_package(tmp_path):
     modules, out = modules_after(["--help"], tmp_path)
     assert "analyze" in out and "Commands" in out
-    assert heavy(modules, (*NEVER, "numpy", "fitfast", "fitglute.commands.analyze", "fitglute.commands.auth")) == []
+    lazy = ("numpy", "fitfast", "importlib.metadata", "fitglute.commands.analyze", "fitglute.commands.auth")
+    assert heavy(modules, (*NEVER, *lazy)) == []
 
 
 def test_analyze_json_imports_only_what_it_uses(tmp_path):
     modules, out = modules_after(["analyze", str(DEMO_RUN), "--json"], tmp_path)
     result = json.loads(out)
     assert result["status"] == "ok" and result["decoder"] == "fitfast"  # the fast path was taken
-    assert heavy(modules, NEVER) == []
+    assert heavy(modules, (*NEVER, "importlib.metadata")) == []
     assert "numpy" in modules and "fitglute.commands.analyze" in modules  # the test sees real imports
     assert heavy(modules, ("fitglute.commands.auth", "fitglute.commands.sync", "fitglute.history.store")) == []
+
+
+def test_plugin_discovery_reads_what_importlib_metadata_reads():
+    from importlib.metadata import entry_points as reference
+
+    from fitglute.plugins import entry_points
+
+    for group in ("fitglute", "console_scripts", "pytest11"):
+        assert sorted(entry_points(group)) == sorted((e.name, e.value) for e in reference(group=group)), group
+    assert ("stryd", "fitglute_stryd") in entry_points("fitglute") or not reference(group="fitglute")
 
 
 def test_lazy_help_lines_equal_the_commands_own():
