@@ -139,6 +139,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=9, help="paired runs per figure (default 9)")
     ap.add_argument("--history", type=int, default=10000, help="stored runs for the history figure (default 10000)")
+    ap.add_argument(
+        "--pythonpath", default="", help="put this first on PYTHONPATH for the fitglute commands (time a snapshot)"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="fitglute-bench-cli-"))
@@ -146,6 +149,11 @@ def main() -> int:
         empty, full = tmp / "empty-home", tmp / "full-home"
         empty.mkdir()
         env = {**os.environ, "FITGLUTE_HOME": str(empty), "COLUMNS": "120"}
+        # byte-code as an installed package has it: with PYTHONDONTWRITEBYTECODE (set in some shells and
+        # CI images) every run would compile fitglute's sources again, numpy's come pre-compiled
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if args.pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (args.pythonpath, env.get("PYTHONPATH", "")) if p)
         fitglute = [str(BIN / "fitglute")]
         numpy = [sys.executable, "-c", "import numpy"]
         run = one_hour_run(tmp)

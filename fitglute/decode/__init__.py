@@ -17,7 +17,7 @@ from fitglute.decode.build import build_run, not_running_reason
 from fitglute.decode.decoded import DecodeFailure
 from fitglute.decode.errors import FitError, NotRunning
 from fitglute.decode.filebytes import read_bytes
-from fitglute.decode.sport_check import not_running_sport
+from fitglute.decode.sport_check import not_running
 from fitglute.model.run import Run
 
 __all__ = ["FitError", "NotRunning", "read", "read_bytes"]
@@ -31,8 +31,8 @@ def read(source: str | Path | bytes, *, name: str | None = None, prefer: str = "
     """
     data, label = read_bytes(source, name)
     if prefer == "fitfast":  # a ride or a swim is skipped on its summaries, before any full decode
-        sport = not_running_sport(data)
-        if sport is not None:
+        skip, sport = not_running(data)
+        if skip:
             raise NotRunning(label, "not-running", not_running_reason(sport))
     try:
         dec = decode(data, prefer=prefer)

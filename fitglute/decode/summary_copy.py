@@ -67,7 +67,9 @@ def crc16(data: bytes | bytearray, crc: int = 0) -> int:
     return crc
 
 
-def extract(data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES, *, cut_ok: bool = False) -> bytes | None:
+def extract(
+    data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES, *, cut_ok: bool = False, defined: set[int] | None = None
+) -> bytes | None:
     """A valid FIT file holding only the messages of ``keep`` (global numbers), or None.
 
     None means the walk met something it does not understand; decode ``data`` itself then. A file
@@ -76,12 +78,13 @@ def extract(data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES, *, cut_ok: boo
     ``cut_ok``: a file cut short (its last message runs past the end of the bytes, or past the end
     its header announces) gives the whole messages before the cut. Nothing follows a cut, so the
     copy holds every wanted message the file still has (the sport pre-check needs no more).
+    ``defined`` collects the global number of every message type the file defines.
     """
-    whole = _extract(data, keep, cut_ok=False)
-    return whole if whole is not None or not cut_ok else _extract(data, keep, cut_ok=True)
+    whole = _extract(data, keep, cut_ok=False, defined=defined)
+    return whole if whole is not None or not cut_ok else _extract(data, keep, cut_ok=True, defined=defined)
 
 
-def _extract(data: bytes, keep: frozenset[int], *, cut_ok: bool) -> bytes | None:
+def _extract(data: bytes, keep: frozenset[int], *, cut_ok: bool, defined: set[int] | None) -> bytes | None:
     sections: list[bytes] = []
     pos, n = 0, len(data)
     protocol = profile = 0
@@ -93,11 +96,13 @@ def _extract(data: bytes, keep: frozenset[int], *, cut_ok: bool) -> bytes | None
         if size not in (12, 14) or signature != _SIGNATURE:
             return None
         cut = cut_ok and end + 2 >= n  # the last section: walk to the last byte (its CRC may be cut)
+        if cut and pos + size > n:
+            return None  # cut inside the header: nothing to walk
         if cut:
             end = n
         elif end + 2 > n:
             return None
-        body = _copy_messages(data, pos + size, end, keep, cut=cut)
+        body = _copy_messages(data, pos + size, end, keep, cut=cut, defined=defined)
         if body is None:
             return None
         if body:
@@ -117,7 +122,9 @@ def _section(protocol: int, profile: int, body: bytearray) -> bytes:
     return head + body + struct.pack("<H", crc16(body, crc16(head)))
 
 
-def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int], *, cut: bool = False) -> bytearray | None:
+def _copy_messages(
+    data: bytes, pos: int, end: int, keep: frozenset[int], *, cut: bool = False, defined: set[int] | None = None
+) -> bytearray | None:
     """The messages of one section whose global number is in ``keep``, or None if inconsistent.
 
     ``cut``: a message running past ``end`` ends the walk (a file cut there), whole messages kept.
@@ -151,6 +158,8 @@ def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int], *, cut
                 return out if cut else None
             local = header & 0x0F
             sizes[local], kept[local] = length, number in keep
+            if defined is not None:
+                defined.add(number)
             if kept[local]:
                 out += data[pos:fields_end]
             pos = fields_end

@@ -17,7 +17,6 @@ baseline instead of looking like a change in the runner.
 
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
@@ -173,6 +172,8 @@ class History:
 def robust_spread(values: list[float]) -> float:
     """1.4826 × median absolute deviation: a standard deviation that one odd run cannot inflate."""
 
+    import statistics  # here: `statistics` imports fractions and decimal (start-up of every analyze)
+
     if len(values) < 2:
         return 0.0
     med = statistics.median(values)
@@ -194,6 +195,8 @@ class Baseline:
 def baseline_of(values: list[float], sensor: str) -> Baseline | None:
     if not values:
         return None
+    import statistics
+
     return Baseline(sensor, statistics.median(values), robust_spread(values), len(values))
 
 
