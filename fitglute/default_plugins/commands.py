@@ -28,6 +28,11 @@ BUILT_IN = (
         "A metric over the weeks: your runs, your baseline band, injuries, tests and load spikes marked.",
     ),
     LazyCommand(
+        "report",
+        f"{C}.report:report",
+        "Write a self-contained HTML page (no network, no script): a run, --history or --for-physio.",
+    ),
+    LazyCommand(
         "plugins",
         f"{C}.plugins:plugins",
         "List installed plugins (built-ins included) with their version, hooks, channels, rules and commands.",
