@@ -8,6 +8,7 @@ sensor plugins use for their own channels.
 from fitglute.dynamics.frame import Frame
 from fitglute.dynamics.intervals import block_bootstrap_mean, mean_interval
 from fitglute.dynamics.metrics import RunMetrics, analyse, describe_channel
+from fitglute.dynamics.quantiles import median
 from fitglute.model.stats import ChannelStats, Drift, Interval
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "block_bootstrap_mean",
     "describe_channel",
     "mean_interval",
+    "median",
 ]

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from fitglute.dynamics.cleaning import BALANCE_WANDER_PTS
+from fitglute.dynamics.quantiles import inverted_cdf_quantiles
 from fitglute.model.stats import ChannelStats, Interval
 
 # ---- interval settings, with their sources (one place) ----
@@ -135,7 +136,7 @@ def block_bootstrap_mean(x: np.ndarray, w: np.ndarray, blocks: np.ndarray) -> In
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     """Time-weighted quantiles (a sample stands for its seconds); 1-s recordings take the fast path."""
     if w.size and w.min() == w.max():
-        return [float(v) for v in np.quantile(x, qs, method="inverted_cdf")]
+        return inverted_cdf_quantiles(x, qs)  # np.quantile(…, "inverted_cdf") imports numpy.ma
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     cw /= cw[-1]
