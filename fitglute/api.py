@@ -36,6 +36,7 @@ _WHERE: dict[str, str] = {
     "Found": "fitglute.sources",
     "Frame": "fitglute.dynamics",
     "GRADE_WEIGHT": "fitglute.rules.confidence",
+    "mean_interval": "fitglute.dynamics",
     "History": "fitglute.model.history",
     "hookimpl": "fitglute.hookspecs",
     "Injury": "fitglute.model.history",

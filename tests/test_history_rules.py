@@ -330,7 +330,10 @@ def recurrence_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four steady weeks, then three runs with the left foot longer and a late left shift."""
     folder = tmp_path_factory.mktemp("recurrence")
     runs: list[tuple[float, dict[str, Any]]] = [(d, {}) for d in WEEKS]
-    runs += [(d, {"balance_left_pct": 51.6, "balance_drift_pts": 1.5}) for d in (28.0, 30.0, 32.0)]
+    # 30 min, 52.2 % (was 12 min, 51.6 %): with intervals that allow for minute-scale wander, a
+    # 12-min run's signals stay below the composite's 0.3 (issue 13)
+    knobs = {"balance_left_pct": 52.2, "balance_drift_pts": 1.5, "duration_s": 1800}
+    runs += [(d, knobs) for d in (28.0, 30.0, 32.0)]
     write_sequence(folder, runs)
     return folder
 

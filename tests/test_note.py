@@ -361,7 +361,7 @@ def injured_history(tmp_path_factory):
     folder = tmp_path_factory.mktemp("injured")
     start = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
     days = [d + 7 * w for w in range(4) for d in (0, 2, 4)]
-    runs = [(d, {}) for d in days] + [(d, {"balance_left_pct": 51.6, "balance_drift_pts": 1.5}) for d in (28, 30, 32)]
+    runs = [(d, {}) for d in days] + [(d, {"balance_left_pct": 53.0, "balance_drift_pts": 1.5}) for d in (28, 30, 32)]
     for i, (day, knobs) in enumerate(runs):
         scenario = Scenario(duration_s=720, seed=700 + i, start=start + timedelta(days=day), **knobs)
         write_run(folder / f"day{day:02d}.fit", scenario)

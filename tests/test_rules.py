@@ -155,7 +155,8 @@ def test_balance_bias_silent_inside_the_green_band_and_on_symmetric_runs(results
 
 def test_balance_bias_bigger_effect_higher_confidence(results):
     sizes = [clarity(results, f"bias-left-{p}", BIAS) for p in (1.0, 1.5, 2.5, 3.5)]
-    assert 0 < sizes[0] < sizes[1] < sizes[2] <= sizes[3]
+    # a 1-point bias cannot clear the green band once slow within-run wander is in the interval
+    assert 0 <= sizes[0] < sizes[1] < sizes[2] <= sizes[3]
     assert sizes[1] < 0.7  # a 1.5-point bias (Garmin's orange band) is not yet a clear signal
 
 
@@ -196,7 +197,9 @@ def test_balance_bias_not_assessed_on_hills_and_short_runs(results):
 def test_fatigue_drift_fires_at_constant_speed(results):
     f = S.finding(results["fatigue-7.0"], FATIGUE)
     assert f is not None and f["side"] == "both"
-    assert f["confidence"] >= 0.5
+    # ≥ 0.3, not ≥ 0.5: with intervals that allow for minute-scale wander a 7 % rise in a 40-min
+    # run is found but not "likely" (benchmarks/validity_real.py: flat 35–60-min real runs)
+    assert f["confidence"] >= 0.3
     assert 5.5 < f["values"]["gct_ms"] < 8.5
     assert "matched speed" in f["message"]
 
@@ -292,7 +295,8 @@ def test_overload_silent_with_one_signal_or_opposite_sides(results):
     for run in ("bias-left-2.5", "bias-left-3.5", "fatigue-7.0", "fatigue-10.0", "fatigue-7-left"):
         assert S.finding(results[run], OVERLOAD) is None, run
     r = results["overload-opposite"]
-    assert side(results, "overload-opposite", BIAS) == "left"
+    # a balance that moves 2 points within the run widens its own interval: the bias may step back
+    assert side(results, "overload-opposite", BIAS) in ("left", None)
     assert side(results, "overload-opposite", FATIGUE) == "right"
     assert S.finding(r, OVERLOAD) is None
 

@@ -44,7 +44,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for name, sc in {
         "bias-1.5": S.balance_bias(1.5, "left", seed=21, minutes=20),
-        "bias-0.5": S.balance_bias(0.5, "left", seed=21, minutes=20),
+        # 1 point (was 0.5): silent by default now that the interval allows for minute-scale wander
+        "bias-1.0": S.balance_bias(1.0, "left", seed=21, minutes=20),
         "fatigue-7": S.fatigue(7.0, seed=22, minutes=20),
     }.items():
         path = folder / f"{name}.fit"
@@ -79,9 +80,9 @@ def test_raising_a_threshold_silences_the_rule(cfg_home, runs):
 
 
 def test_lowering_a_threshold_makes_the_rule_fire(cfg_home, runs):
-    assert S.finding(analyse(runs["bias-0.5"]), BIAS) is None
+    assert S.finding(analyse(runs["bias-1.0"]), BIAS) is None
     write_config(cfg_home, "[rules.gct-balance-bias]\nnotable_pts = 0.2\nstrong_pts = 1.0\n")
-    f = S.finding(analyse(runs["bias-0.5"]), BIAS)
+    f = S.finding(analyse(runs["bias-1.0"]), BIAS)
     assert f is not None and f["side"] == "left"
 
 

@@ -1,11 +1,12 @@
 """Clean-running statistics of a run: averages, spreads, intervals and early → late drift.
 
 Numpy only, no I/O. :func:`analyse` is the entry point; :func:`describe_channel` and
-:func:`block_bootstrap_mean` are the helpers sensor plugins use for their own channels.
+:func:`mean_interval` (``block_bootstrap_mean`` is its old name, still exported) are the helpers
+sensor plugins use for their own channels.
 """
 
 from fitglute.dynamics.frame import Frame
-from fitglute.dynamics.intervals import block_bootstrap_mean
+from fitglute.dynamics.intervals import block_bootstrap_mean, mean_interval
 from fitglute.dynamics.metrics import RunMetrics, analyse, describe_channel
 from fitglute.dynamics.quantiles import median
 from fitglute.model.stats import ChannelStats, Drift, Interval
@@ -19,5 +20,6 @@ __all__ = [
     "analyse",
     "block_bootstrap_mean",
     "describe_channel",
+    "mean_interval",
     "median",
 ]

@@ -27,11 +27,19 @@ MIN_RUN_CADENCE_SPM = 140.0  # evidence.md / fit-running-fields.md §7: cadence 
 WALKING_ACTIVITY_TYPES = (6.0, 8.0)  # FIT activity_type walking, sedentary
 STEEP_GRADE_PCT = 3.0  # issue #4 / evidence.md: suppress or correct where |grade| > 3 %
 MAX_SAMPLE_WEIGHT_S = 10.0  # a sample never stands for more than 10 s (pauses are not running)
-BLOCK_S = 60.0  # 1-minute blocks for the block bootstrap
+BLOCK_S = 60.0  # 1-minute blocks: the series every interval is built on (dynamics/intervals.py)
 SPEED_SMOOTH_SAMPLES = 15  # GPS speed is noisy second to second; GCT follows the running speed
 GRADE_WINDOW_M = 50.0  # grade from altitude over ±25 m of distance
 INTERVAL_SPEED_CV = 0.15  # 1-minute speed coefficient of variation above this = intervals/fartlek
 MIN_CLEAN_S = 600.0  # evidence.md: below ~10 minutes of clean running, say "not enough data"
+# Warm-up left out of the early reference of every drift: in most long real runs in ../shared/fit the
+# first ~10 minutes had 0.6–2.9 % longer GCT at matched speed (issue 13), which masks a late rise.
+WARMUP_S = 600.0
+# Slow within-run wander of GCT balance (SD, points) that a window's own minutes cannot show: RMS of
+# 20-min window means around their run's mean, less their own standard error, on the real runs in
+# ../shared/fit: 0.25 (garmin-runPower), 0.10 (sample_mulitple_header), 0.08 (with-new-dynamics).
+BALANCE_WANDER_PTS = 0.15
+MIN_REFERENCE_S = 600.0  # the warm-up is shortened so the first third keeps ≥ 10 min of reference
 
 
 def sample_weights(t: np.ndarray) -> np.ndarray:
@@ -112,3 +120,21 @@ def thirds(clean_w: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def periods(clean_w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Drift periods of clean running: 0 early reference, 1 middle third, 2 last third, -1 neither.
+
+    The early reference is the first third of clean running without its warm-up (the first
+    ``WARMUP_S``, shortened so that ``MIN_REFERENCE_S`` remain: the whole warm-up is left out from
+    60-minute runs on, none below 30 minutes); -1 marks the warm-up and non-running.
+    """
+    cum = np.cumsum(np.where(mask, clean_w, 0.0))
+    total = cum[-1] if cum.size else 0.0
+    out = np.full(mask.shape, -1, dtype=np.int8)
+    if total <= 0:
+        return out
+    mid = cum - np.where(mask, clean_w, 0.0) / 2  # clean seconds before the middle of each sample
+    warm = min(WARMUP_S, max(0.0, total / 3 - MIN_REFERENCE_S))
+    out[mask & (mid >= warm)] = 0
+    out[mask & (mid >= total / 3)] = 1
+    out[mask & (mid >= total * 2 / 3)] = 2
+    return out

@@ -12,6 +12,7 @@ from fitglute.dynamics.cleaning import (
     STEEP_GRADE_PCT,
     blocks_of,
     grade_pct,
+    periods,
     running_mask,
     sample_weights,
     smooth,
@@ -29,7 +30,9 @@ class Frame:
     flat: np.ndarray
     blocks: np.ndarray
     third: np.ndarray
-    speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used
+    period: np.ndarray  # drift periods: 0 early reference (first third after warm-up), 1 middle, 2 last third
+    grade: np.ndarray  # % per sample, NaN where unknown (a covariate of every drift)
+    speed: np.ndarray | None  # smoothed speed for matching, None when speed can't be used (indoor)
     clean_s: float
     designs: dict[tuple[bool, bytes], Any] = field(default_factory=dict, repr=False)
 
@@ -50,9 +53,9 @@ def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
         flat=running & ~steep,
         blocks=blocks_of(t) if t.size else np.zeros(0, dtype=np.int64),
         third=thirds(w, running),
+        period=periods(w, running),
+        grade=grade,
         speed=smooth(speed, SPEED_SMOOTH_SAMPLES) if has_speed else None,
         clean_s=float(w[running].sum()),
     )
     return frame, grade, grade_source, steep
-
-

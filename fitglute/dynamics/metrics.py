@@ -10,7 +10,7 @@ from fitglute.dynamics.cleaning import valid_mask
 from fitglute.dynamics.drift import channel_drift
 from fitglute.dynamics.flags import run_flags
 from fitglute.dynamics.frame import Frame, frame_of
-from fitglute.dynamics.intervals import block_bootstrap_mean, channel_stats
+from fitglute.dynamics.intervals import balance_interval, channel_stats
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
 from fitglute.model.run import Run
 from fitglute.model.stats import ChannelStats, Drift, Interval
@@ -70,7 +70,7 @@ def analyse(run: Run) -> RunMetrics:
         if key == "gct_balance_left_pct":
             sel = running & frame.flat & valid_mask(run, key)
             if sel.sum() >= 2:
-                balance = block_bootstrap_mean(x[sel], w[sel], frame.blocks[sel])
+                balance = balance_interval(x[sel], w[sel], frame.blocks[sel])
 
     speed = run.channels["speed_mps"]
     speed_ok = running & np.isfinite(speed)
@@ -98,5 +98,3 @@ def analyse(run: Run) -> RunMetrics:
         warnings=list(run.warnings),
         frame=frame,
     )
-
-

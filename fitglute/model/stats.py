@@ -26,7 +26,10 @@ class Interval:
 
 @dataclass
 class Drift:
-    """Last third vs first third of clean running, at matched speed (``unit`` % or pts)."""
+    """Last third vs first third of clean running (warm-up left out), at matched speed and grade.
+
+    ``unit`` is % or pts; ``speed_adjusted`` is False where speed cannot be matched (indoor, no speed).
+    """
 
     unit: str
     change: float

@@ -78,7 +78,8 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         else ""
     )
     msg = (
-        f"Late in the run, compared with the first third, your {sensor_words(m.dynamics_source)} measured: "
+        f"Late in the run, compared with the first third (its warm-up left out), "
+        f"your {sensor_words(m.dynamics_source)} measured: "
         f"{seen}. {speed_note}{side_note} Within-run fatigue studies see contact lengthen and stride shorten "
         "as runners tire (Meyer 2021; Clermont 2019); which muscles tire cannot be seen from the sensor."
     )
