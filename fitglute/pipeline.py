@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fitglute.model.errors import PASS_THROUGH, internal_error
 from fitglute.model.result import RunResult
 
 
@@ -24,21 +25,36 @@ def analyse_file(
     ``context`` is the runner's :class:`~fitglute.model.history.History` (or None: the run is
     judged on its own).
     """
-    from fitglute import decode, dynamics, plugins
-    from fitglute.rules import RuleContext, evaluate
-    from fitglute.sensors import apply_sensors
+    from fitglute import decode
 
     label = name or (str(source) if not isinstance(source, (bytes, bytearray, memoryview)) else None)
+    stage = ["decode"]
     try:
-        run = decode.read(source, name=label, prefer=prefer)
+        return _analysed(source, label, prefer, context, stage)
     except decode.NotRunning as exc:
         return RunResult.failed(label, "skipped", exc.reason)
     except decode.FitError as exc:
         return RunResult.failed(label, "error", exc.reason)
+    except PASS_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the per-file barrier: a bug (or a native panic) fails one file
+        return RunResult.failed(label, "error", internal_error(stage[0], exc))
+
+
+def _analysed(source: Any, label: str | None, prefer: str, context: Any, stage: list[str]) -> RunResult:
+    """The stages in order; ``stage[0]`` names the one running, for the barrier's message."""
+    from fitglute import decode, dynamics, plugins
+    from fitglute.rules import RuleContext, evaluate
+    from fitglute.sensors import apply_sensors
+
+    run = decode.read(source, name=label, prefer=prefer)
+    stage[0] = "sensors"
     extra = apply_sensors(run, plugins.channel_mappers())
+    stage[0] = "dynamics"
     metrics = dynamics.analyse(run)
     add_sensor_channels(run, metrics, extra)
     result = result_of(run, metrics)
+    stage[0] = "rules"
     ctx = RuleContext(run=run, metrics=metrics, history=context)
     if context is not None:
         from fitglute.history.mapping import summary_from_result
