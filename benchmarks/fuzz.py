@@ -122,7 +122,7 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, default=SHARED_FIT)
     ap.add_argument("--n", type=int, default=100, help="mutants per running file")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-kb", type=int, default=200, help="only files up to this size (the reference decoder is slow)")
+    ap.add_argument("--max-kb", type=int, default=200, help="only files up to this size (fitparse is slow)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per mutant before it counts as a hang")
     ap.add_argument("--mem-mb", type=int, default=2048, help="address-space limit of the worker")
     ap.add_argument("--batch", action="store_true", help="also run all mutants through `fitglute analyze`")

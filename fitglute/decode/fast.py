@@ -9,7 +9,7 @@ from fitglute.decode.decoded import SUMMARY_MESSAGES, Decoded, app_hex
 from fitglute.decode.native import quiet_call
 from fitglute.decode.profile import record_field_names
 from fitglute.decode.summary_copy import extract
-from fitglute.model.errors import PASS_THROUGH
+from fitglute.model.errors import PASS_THROUGH, TimeLimit
 
 _UNNAMED_DEV = re.compile(r"^dev_(\d+)_(\d+)$")
 
@@ -35,7 +35,7 @@ def decode_fitfast(data: bytes) -> Decoded | None:
         msgs = _summary_messages(fitfast, data)
     except fitfast.FitDecodeError:
         return None
-    except PASS_THROUGH:
+    except (*PASS_THROUGH, TimeLimit):
         raise
     except BaseException:  # noqa: BLE001 - a panic in the native decoder on damaged bytes: fitparse decides
         return None
