@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fitglute.decode.decoded import SUMMARY_MESSAGES, Decoded, app_hex
+from fitglute.decode.decoded import SUMMARY_MESSAGES, Decoded, app_hex, text_of
 from fitglute.decode.native import quiet_call
 from fitglute.decode.profile import record_field_names
 from fitglute.decode.summary_copy import extract
@@ -76,8 +76,8 @@ def _keys_by_name(descriptions: dict[tuple[int, int], dict[str, Any]]) -> dict[s
     """Developer field name -> the (developer index, field number) pairs that use it."""
     out: dict[str, set[tuple[int, int]]] = {}
     for key, desc in descriptions.items():
-        if desc.get("field_name"):
-            out.setdefault(str(desc["field_name"]), set()).add(key)
+        if text_of(desc.get("field_name")):
+            out.setdefault(text_of(desc["field_name"]), set()).add(key)
     return out
 
 
