@@ -111,7 +111,10 @@ def batch_check(folder: Path) -> tuple[int, int, bool, int]:
     env = {**os.environ, "FITGLUTE_PLUGINS": "0", "FITGLUTE_HOME": tempfile.mkdtemp(prefix="fuzz-home-")}
     proc = subprocess.run(
         [sys.executable, "-m", "fitglute", "analyze", "--json", str(folder)],
-        capture_output=True, text=True, env=env, timeout=3600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
     )
     lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
     return len(files), len(lines), "Traceback" in proc.stderr, proc.returncode

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fitglute_devkit.mutate import mutant
 from typer.testing import CliRunner
@@ -210,3 +211,159 @@ def test_kill_9_of_the_parent_leaves_no_worker(tmp_path) -> None:
             os.kill(w, signal.SIGKILL)
         if parent.poll() is None:
             parent.kill()
+
+
+# --------------------------------------------------------------------------- salvage and root causes
+
+
+def _truth(shared_fit: Path) -> dict:
+    return json.loads((shared_fit / "truth.json").read_text())
+
+
+def _dynamics_runs(shared_fit: Path, max_bytes: int) -> list[str]:
+    """Single-session running files with a device GCT average, small enough for fitparse in a test."""
+    return sorted(
+        name
+        for name, t in _truth(shared_fit).items()
+        if t["sports"] == ["running"]
+        and len(t["runs"]) == 1
+        and t["runs"][0]["gct_ms"]
+        and (shared_fit / name).stat().st_size <= max_bytes
+    )
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9])
+def test_runs_cut_short_are_salvaged_with_a_warning(shared_fit, fraction) -> None:
+    from fitglute_devkit.mutate import cut_at
+
+    names = _dynamics_runs(shared_fit, 160_000)
+    assert "Fenix-2.fit" in names  # a device whose cut files were "not a running activity" before
+    no_gct = []  # Fenix-3-with-empty-runscribe.fit: its strap's dynamics begin after half the run
+    for name in names:
+        device_gct = _truth(shared_fit)[name]["runs"][0]["gct_ms"]
+        result = analyse_file(cut_at((shared_fit / name).read_bytes(), fraction), name=name)
+        assert result.status == "ok", (name, result.error)
+        assert any("cut short" in w or "no session summary" in w for w in result.warnings), name
+        assert "partial" in result.flags
+        if result.metrics["gct_ms"] is None:
+            no_gct.append(name)
+            continue
+        # the part that survived is the same runner: within 12 % of the whole run's device average
+        assert abs(result.metrics["gct_ms"] / device_gct - 1) < 0.12, (name, result.metrics["gct_ms"], device_gct)
+
+
+def test_no_session_the_sport_comes_from_the_samples(shared_fit) -> None:
+    from fitglute_devkit.mutate import cut_at
+
+    result = analyse_file(cut_at((shared_fit / "Fenix-2.fit").read_bytes(), 0.7), name="fenix2-cut.fit")
+    assert result.sport == "running"
+    assert any("the sport was taken from the samples" in w for w in result.warnings)
+
+
+def test_a_ride_without_a_session_is_not_taken_for_a_run(shared_fit) -> None:
+    from fitglute.decode.adapter import decode
+    from fitglute.decode.salvage import sport_from_records
+
+    for name in ("garmin-edge-500-activity.fit", "Edge810-Vector-2013-08-16-15-35-10.fit"):
+        dec = decode((shared_fit / name).read_bytes())
+        assert sport_from_records(dec.records) is None, name
+
+
+def test_a_run_of_ten_samples_is_analysed(shared_fit) -> None:
+    from fitglute.decode.adapter import decode
+    from fitglute.decode.decoded import DecodeFailure
+
+    data = (shared_fit / "garmin-fenix-5-run.fit").read_bytes()
+    for cut in range(600, len(data), 50):  # the shortest cut that still holds ~10 samples
+        try:
+            n = decode(data[:cut], prefer="fitparse").records.get("timestamp")
+        except DecodeFailure:
+            continue
+        if n is not None and 8 <= n.size <= 14:
+            break
+    else:
+        pytest.fail("no cut with ~10 samples")
+    result = analyse_file(data[:cut], name="ten.fit")
+    assert result.status == "ok", result.error
+    assert "short" in result.flags
+
+
+def _decoded(shared_fit: Path, name: str):
+    from fitglute.decode.adapter import decode
+
+    data = (shared_fit / name).read_bytes()
+    return data, decode(data)
+
+
+def test_repeated_timestamps_and_a_clock_jump_give_a_sane_run(shared_fit) -> None:
+    """What the Strava Android app wrote: the same second several times, and once 2·10⁹ s off."""
+    from fitglute import dynamics
+    from fitglute.decode.build import build_run
+
+    data, dec = _decoded(shared_fit, "FR630-with-lth.fit")
+    plain = build_run(dec, data, "plain.fit")
+    t = dec.records["timestamp"]
+    t[1::2] = t[0::2][: t[1::2].size]  # every second sample repeats the one before
+    t[t.size // 2] += 2e9
+    dec.sessions.clear()  # and no session to fall back on: the time axis alone decides
+    run = build_run(dec, data, "phone.fit")
+    assert abs(run.duration_s - plain.duration_s) < 0.02 * plain.duration_s + 5
+    assert np.all(np.diff(run.t) > 0)
+    assert any("clock jump" in w for w in run.warnings)
+    metrics = dynamics.analyse(run)
+    assert metrics.clean_running_s <= run.duration_s
+
+
+def test_clean_running_never_exceeds_timer_time(shared_fit) -> None:
+    names = [n for n, t in _truth(shared_fit).items() if "running" in t["sports"]]
+    for name in names:
+        r = analyse_file(shared_fit / name)
+        if r.status == "ok":
+            assert r.clean_running_s <= r.duration_s + 0.05, (name, r.clean_running_s, r.duration_s)
+
+
+def test_chained_copies_of_one_run_count_once(shared_fit) -> None:
+    data = (shared_fit / "garmin-fenix-5-run.fit").read_bytes()
+    one, two = analyse_file(data, name="one.fit"), analyse_file(data + data, name="two.fit")
+    assert two.status == "ok"
+    assert two.duration_s == one.duration_s and two.distance_m == one.distance_m
+    assert any("chained copies" in w for w in two.warnings)
+
+
+def test_implausible_date_is_flagged_and_kept_out_of_comparisons(shared_fit) -> None:
+    from fitglute.decode.build import build_run
+    from fitglute.model.history import NOT_COMPARABLE
+
+    data, dec = _decoded(shared_fit, "FR630-with-lth.fit")
+    future = 40 * 365.25 * 86400
+    dec.records["timestamp"] += future
+    for s in dec.sessions:
+        s["start_time"] = None  # a clock 40 years fast, the session's start lost with it
+    run = build_run(dec, data, "2058.fit")
+    assert run.implausible and any("before 2000 or in the future" in w for w in run.warnings)
+    assert "implausible" in NOT_COMPARABLE
+
+
+def test_implausible_totals_fall_back_to_the_samples(shared_fit) -> None:
+    from fitglute.decode.build import build_run
+
+    data, dec = _decoded(shared_fit, "FR630-with-lth.fit")
+    plain = build_run(dec, data, "plain.fit")
+    dec.sessions[0]["total_timer_time"] = 82 * 365.25 * 86400
+    dec.sessions[0]["total_distance"] = 18_000_000.0
+    run = build_run(dec, data, "odd.fit")
+    span = plain.t[-1] - plain.t[0]
+    assert run.duration_s == pytest.approx(span)
+    assert run.distance_m == pytest.approx(
+        np.nanmax(plain.channels["distance_m"]) - np.nanmin(plain.channels["distance_m"])
+    )
+    assert len([w for w in run.warnings if "implausible" in w]) == 2
+
+
+def test_developer_names_with_bytes_after_the_terminator() -> None:
+    from fitglute.decode.decoded import text_of
+
+    assert text_of(["Power", "\x07junk"]) == "Power"
+    assert text_of(b"Form Power\x00\xff\xfe") == "Form Power"
+    assert text_of("Leg Spring\x00xyz ") == "Leg Spring"
+    assert text_of(None) == "" and text_of([]) == ""

@@ -16,7 +16,7 @@ from fitglute.decode.devices import device_name, dynamics_source, find_sensors
 from fitglute.decode.errors import FitError, NotRunning
 from fitglute.decode.profile import enum_name
 from fitglute.decode.salvage import cut_leg, salvage_warning, sport_from_records
-from fitglute.decode.sanity import checked_totals, date_warning, plausible_start
+from fitglute.decode.sanity import checked_totals, date_warning, drop_repeated_sessions, plausible_start
 from fitglute.decode.timeaxis import sane_order
 from fitglute.model.run import RUNNING_SPORTS, DevField, Run
 
@@ -49,7 +49,7 @@ SUMMARY_FIELDS: dict[str, str] = {
 
 
 def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
-    sessions = [normalise_summary(s) for s in dec.sessions]
+    sessions, repeated = drop_repeated_sessions([normalise_summary(s) for s in dec.sessions])
     laps = [normalise_summary(s) for s in dec.laps]
     rec = dec.records
     t = rec.get("timestamp")
@@ -78,9 +78,15 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
     channels = canonical_channels(rec, order)
     developer, dev_fields = developer_channels(dec, order)
     warnings = list(dec.warnings) + time_warnings
+    if repeated:
+        warnings.append(repeated)
     salvaged = not sessions or leg is not None
-    if salvaged:
-        warnings.append(salvage_warning(sport_source))
+    if salvaged:  # one warning per damage: joined to the decoder's "cut short at byte …" when there is one
+        note = salvage_warning(sport_source, cut=bool(dec.warnings))
+        if dec.warnings:
+            warnings[len(dec.warnings) - 1] += f"; {note}"
+        else:
+            warnings.append(note)
     sensors = find_sensors(dec.devices)
     start = running[0].get("start_time") if running else None
     start_ts = start if plausible_start(start) else float(t[0])
@@ -266,4 +272,3 @@ def normalise_summary(msg: dict[str, Any]) -> dict[str, Any]:
 def sum_key(items: list[dict], key: str) -> float | None:
     vals = [s[key] for s in items if s.get(key) is not None]
     return float(sum(vals)) if vals else None
-

@@ -18,6 +18,7 @@ SEMICIRCLE_TO_DEG = 180.0 / 2**31
 #: the summary messages fitglute reads besides ``record``
 SUMMARY_MESSAGES = ("session", "lap", "device_info", "file_id", "sport")
 
+
 class DecodeFailure(Exception):
     """Nothing usable could be decoded; ``kind`` is a stable code, ``reason`` one line."""
 
@@ -39,7 +40,6 @@ class Decoded:
     dev_apps: dict[int, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     decoder: str = ""
-
 
     def summary_lists(self) -> tuple[list, ...]:
         """The lists that hold each of :data:`SUMMARY_MESSAGES`, in that order."""

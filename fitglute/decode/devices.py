@@ -60,4 +60,3 @@ def dynamics_source(run: Run) -> str:
     if (run.device or "").startswith("stryd"):
         return "footpod"
     return "watch"  # wrist-based dynamics, or an accessory the file does not name
-

@@ -13,6 +13,7 @@ from fitglute.model.errors import PASS_THROUGH, TimeLimit
 
 _UNNAMED_DEV = re.compile(r"^dev_(\d+)_(\d+)$")
 
+
 def decode_fitfast(data: bytes) -> Decoded | None:
     """The fast path, or None when the file needs the reference decoder.
 
@@ -79,5 +80,3 @@ def _keys_by_name(descriptions: dict[tuple[int, int], dict[str, Any]]) -> dict[s
         if text_of(desc.get("field_name")):
             out.setdefault(text_of(desc["field_name"]), set()).add(key)
     return out
-
-

@@ -23,7 +23,7 @@ DYNAMICS_SHARE = 0.5
 
 
 def sport_from_records(rec: dict[str, np.ndarray]) -> str | None:
-    """"running" when the samples look like running on foot, else None (not a guess at others)."""
+    """ "running" when the samples look like running on foot, else None (not a guess at others)."""
     t = rec.get("timestamp")
     if t is None or t.size < 2:
         return None
@@ -51,11 +51,13 @@ def _col(rec: dict[str, np.ndarray], name: str, n: int) -> np.ndarray:
     return np.full(n, np.nan) if arr is None else arr
 
 
-def salvage_warning(source: str) -> str:
-    """The warning of a run analysed without its session summary."""
+def salvage_warning(source: str, *, cut: bool = False) -> str:
+    """The warning of a run analysed without its session summary (``cut``: the decoder has
+    already said where the file ends, so this only adds what was done about it)."""
+    why = "" if cut else " (the recording ends early or was cut short)"
     return (
-        f"the file has no session summary for the run (the recording ends early or was cut short); "
-        f"the sport was taken from {source}, and the device's own totals and averages are missing"
+        f"no session summary for the run{why}: the sport was taken from {source}, "
+        "and the device's own totals and averages are missing"
     )
 
 

@@ -68,3 +68,24 @@ def date_warning(start_ts: float) -> str:
     """The warning of a run whose start is before 2000 or in the future."""
     when = datetime.fromtimestamp(start_ts, tz=UTC).strftime("%Y-%m-%d")
     return f"the run's date ({when}) is before 2000 or in the future (a wrong clock?); kept out of comparisons"
+
+
+def drop_repeated_sessions(sessions: list[dict]) -> tuple[list[dict], str | None]:
+    """Sessions with one start time and timer time counted once: chained copies of one recording.
+
+    A FIT file may chain several FIT files; a sync tool that appends a run to itself makes the
+    same session appear twice (and every sample twice, which :mod:`fitglute.decode.timeaxis`
+    folds). Counted twice, the run would be twice as long and twice as far.
+    """
+    seen: set[tuple] = set()
+    out = []
+    for s in sessions:
+        key = (s.get("start_time"), s.get("total_timer_time"), s.get("total_distance"), s.get("sport"))
+        if s.get("start_time") is not None and key in seen:
+            continue
+        seen.add(key)
+        out.append(s)
+    if len(out) == len(sessions):
+        return sessions, None
+    n = len(sessions) - len(out)
+    return out, f"the file repeats {n} session(s) (chained copies of the same recording); each is counted once"
