@@ -367,3 +367,18 @@ def test_developer_names_with_bytes_after_the_terminator() -> None:
     assert text_of(b"Form Power\x00\xff\xfe") == "Form Power"
     assert text_of("Leg Spring\x00xyz ") == "Leg Spring"
     assert text_of(None) == "" and text_of([]) == ""
+
+
+def test_a_future_dated_run_does_not_empty_the_trends_window(tmp_path, short_run, home) -> None:
+    from datetime import UTC, datetime
+
+    from fitglute_devkit.synth import Scenario, write_run
+
+    future = tmp_path / "2058.fit"
+    write_run(future, Scenario(duration_s=120, seed=3, start=datetime(2058, 6, 1, 7, 0, tzinfo=UTC)))
+    res = CliRunner().invoke(app, ["import", "--workers", "1", "--json", str(short_run.path), str(future)])
+    assert json.loads(res.stdout)["imported"] == 2
+    res = CliRunner().invoke(app, ["trends", "--metric", "gct", "--json"])
+    data = json.loads(res.stdout)
+    assert data["to"].startswith(short_run.scenario.start.date().isoformat())
+    assert len(data["points"]) == 1
