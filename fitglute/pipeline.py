@@ -26,6 +26,7 @@ def analyse_file(
     judged on its own).
     """
     from fitglute import decode
+    from fitglute.config import ConfigError
 
     label = name or (str(source) if not isinstance(source, (bytes, bytearray, memoryview)) else None)
     stage = ["decode"]
@@ -35,7 +36,7 @@ def analyse_file(
         return RunResult.failed(label, "skipped", exc.reason)
     except decode.FitError as exc:
         return RunResult.failed(label, "error", exc.reason)
-    except PASS_THROUGH:
+    except (*PASS_THROUGH, ConfigError):  # Ctrl-C, exits, and the runner's config: the command decides
         raise
     except BaseException as exc:  # noqa: BLE001 - the per-file barrier: a bug (or a native panic) fails one file
         return RunResult.failed(label, "error", internal_error(stage[0], exc))
