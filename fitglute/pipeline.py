@@ -11,10 +11,13 @@ never an exception — so a batch always goes on.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fitglute.model.errors import PASS_THROUGH, internal_error
 from fitglute.model.result import RunResult
+
+if TYPE_CHECKING:
+    from fitglute.model.series import RunSeries
 
 
 def analyse_file(
@@ -25,24 +28,42 @@ def analyse_file(
     ``context`` is the runner's :class:`~fitglute.model.history.History` (or None: the run is
     judged on its own).
     """
+    return _analyse(source, name=name, prefer=prefer, context=context, with_series=False)[0]
+
+
+def analyse_with_series(
+    source: str | Path | bytes, *, name: str | None = None, prefer: str = "fitfast", context: Any = None
+) -> tuple[RunResult, RunSeries | None]:
+    """:func:`analyse_file` plus the run binned for charts (the HTML report); the series is None
+    when the file was skipped or failed. One pass: the chart's spans are the statistics' own."""
+    return _analyse(source, name=name, prefer=prefer, context=context, with_series=True)
+
+
+def _analyse(
+    source: str | Path | bytes, *, name: str | None, prefer: str, context: Any, with_series: bool
+) -> tuple[RunResult, RunSeries | None]:
+    """The per-file barrier (README "Bad input") around the stages: whatever fails inside one
+    file, a native decoder's panic included, is that file's error line naming the stage."""
     from fitglute import decode
     from fitglute.config import ConfigError
 
     label = name or (str(source) if not isinstance(source, (bytes, bytearray, memoryview)) else None)
     stage = ["decode"]
     try:
-        return _analysed(source, label, prefer, context, stage)
+        return _stages(source, label, prefer, context, with_series, stage)
     except decode.NotRunning as exc:
-        return RunResult.failed(label, "skipped", exc.reason)
+        return RunResult.failed(label, "skipped", exc.reason), None
     except decode.FitError as exc:
-        return RunResult.failed(label, "error", exc.reason)
+        return RunResult.failed(label, "error", exc.reason), None
     except (*PASS_THROUGH, ConfigError):  # Ctrl-C, exits, and the runner's config: the command decides
         raise
     except BaseException as exc:  # noqa: BLE001 - the per-file barrier: a bug (or a native panic) fails one file
-        return RunResult.failed(label, "error", internal_error(stage[0], exc))
+        return RunResult.failed(label, "error", internal_error(stage[0], exc)), None
 
 
-def _analysed(source: Any, label: str | None, prefer: str, context: Any, stage: list[str]) -> RunResult:
+def _stages(
+    source: Any, label: str | None, prefer: str, context: Any, with_series: bool, stage: list[str]
+) -> tuple[RunResult, RunSeries | None]:
     """The stages in order; ``stage[0]`` names the one running, for the barrier's message."""
     from fitglute import decode, dynamics, plugins
     from fitglute.rules import RuleContext, evaluate
@@ -62,7 +83,12 @@ def _analysed(source: Any, label: str | None, prefer: str, context: Any, stage: 
 
         ctx.summary = summary_from_result(result)
     result.judged(evaluate(plugins.rules(), ctx), ctx.findings)
-    return result
+    if not with_series:
+        return result, None
+    stage[0] = "report series"
+    from fitglute.dynamics.series import series_of
+
+    return result, series_of(run, metrics.frame)
 
 
 def add_sensor_channels(run: Any, metrics: Any, specs: dict[str, Any]) -> None:

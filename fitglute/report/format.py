@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -33,3 +34,18 @@ def fmt_value(value: float | None, nd: int) -> str:
 def local_day(iso: str) -> str:
     """Start time in the runner's local time zone, compact enough for a table row."""
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def format_values(values: dict[str, Any]) -> str:
+    """The numbers behind a finding, compactly: ``balance_left_pct 52.0 · ci 51.9–52.1``."""
+    parts = []
+    for key, v in values.items():
+        if isinstance(v, float):
+            parts.append(f"{key} {v:g}")
+        elif key.endswith("ci") and isinstance(v, list) and len(v) == 2:
+            parts.append(f"{key} {v[0]:g}–{v[1]:g}")
+        elif isinstance(v, list):
+            parts.append(f"{key} {', '.join(str(x) for x in v)}")
+        else:
+            parts.append(f"{key} {v}")
+    return " · ".join(parts)

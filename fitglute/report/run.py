@@ -16,7 +16,7 @@ from rich.text import Text
 
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
 from fitglute.model.result import RunResult
-from fitglute.report.format import fmt_duration, fmt_pace, fmt_start, fmt_value
+from fitglute.report.format import fmt_duration, fmt_pace, fmt_start, fmt_value, format_values
 from fitglute.rules import zones
 from fitglute.rules.confidence import confidence_word
 
@@ -157,21 +157,6 @@ def confidence_bar(conf: float, width: int = 10) -> Text:
     t.append("░" * (width - filled), style="dim")
     t.append(f" {conf:.2f} {confidence_word(conf)}")
     return t
-
-
-def format_values(values: dict[str, Any]) -> str:
-    """The numbers behind a finding, compactly: ``balance_left_pct 52.0 · ci 51.9–52.1``."""
-    parts = []
-    for key, v in values.items():
-        if isinstance(v, float):
-            parts.append(f"{key} {v:g}")
-        elif key.endswith("ci") and isinstance(v, list) and len(v) == 2:
-            parts.append(f"{key} {v[0]:g}–{v[1]:g}")
-        elif isinstance(v, list):
-            parts.append(f"{key} {', '.join(str(x) for x in v)}")
-        else:
-            parts.append(f"{key} {v}")
-    return " · ".join(parts)
 
 
 def findings_section(result: RunResult, hint: Hint | None = None) -> Group:
