@@ -44,6 +44,7 @@ _WHERE: dict[str, str] = {
     "ItemFailed": "fitglute.sources",
     "Listing": "fitglute.sources",
     "load_section": "fitglute.config",
+    "median": "fitglute.dynamics",
     "MIN_CLEAN": "fitglute.rules.common",
     "NotAssessed": "fitglute.model.finding",
     "Outcome": "fitglute.exporters",
@@ -70,6 +71,7 @@ _WHERE: dict[str, str] = {
     "strength": "fitglute.rules.confidence",
     "Threshold": "fitglute.rules.engine",
     "too_little_data": "fitglute.rules.common",
+    "uneven_pace_reason": "fitglute.rules.common",
     "write_private": "fitglute.config",
 }
 

@@ -69,6 +69,12 @@ def test_rules_json_parses_and_carries_every_field():
     assert rules["gct-balance-bias"]["thresholds"]["strong_pts"] == 2.2
     assert rules["form-zones"]["evidence"] == "C"
     assert rules["posterior-chain-overload"]["evidence"] == "C"
+    # grades follow reference/evidence.md (issue 13), each with its source and its size
+    assert rules["gct-balance-bias"]["evidence"] == "C" and "Malisoux" in rules["gct-balance-bias"]["evidence_source"]
+    assert rules["load-spike"]["evidence"] == "B" and "Frandsen" in rules["load-spike"]["evidence_source"]
+    assert "100 %" in rules["load-spike"]["sizing"] and rules["gct-balance-bias"]["evidence_word"] == "weak"
+    assert all(rules[r]["sizing"] for r in BUILTIN)
+    assert "context only" in rules["posterior-chain-overload"]["evidence_source"]
 
 
 def test_rules_show_explains_one_rule():
@@ -79,7 +85,12 @@ def test_rules_show_explains_one_rule():
     for key in ("notable_pts = 0.7", "strong_pts = 2.2", "alone_weight", "min_clean_s = 600"):
         assert key in text
     assert "Garmin" in text and "Malisoux" in text  # sources of the thresholds and the grade
-    assert "Evidence B" in text
+    assert "Evidence C (weak)" in text and "Size: 0.5 just past Garmin's green band" in text
+
+
+def test_rules_list_shows_grades_sources_and_sizes():
+    text = invoke("rules").stdout
+    assert "C (weak)" in text and "B (moderate)" in text and "Frandsen" in text and "size:" in text
 
 
 def test_rules_show_unknown_id_exits_2():
@@ -99,8 +110,10 @@ def test_analyze_shows_findings_with_title_side_and_confidence(generated):
     assert "Findings" in text
     assert "Left/right ground-contact imbalance" in text
     assert "[left]" in text
-    assert "likely" in text  # the confidence bar's word for 0.5–0.7
-    assert "Next step" in text and "Evidence B" in text
+    # two axes, not one product word: how clear the signal is, how strong the evidence
+    assert "signal" in text and "clear · evidence weak (C)" in text and "likely" not in text
+    assert "Next step" in text and "Evidence C" in text
+    assert "Stop and get assessed on sudden pain" in text  # the red-flag line under the findings
     assert "not a diagnosis" in text
 
 
@@ -120,7 +133,9 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
         assert isinstance(obj["findings"], list)
         assert isinstance(obj["not_assessed"], dict)
         for f in obj["findings"]:
-            assert {"rule", "title", "side", "confidence", "evidence", "message", "values"} <= set(f)
+            assert {"rule", "title", "side", "confidence", "clarity", "evidence", "message", "values"} <= set(f)
+            assert f["clarity_word"] in ("faint", "moderate", "clear")
+            assert f["evidence_word"] in ("strong", "moderate", "weak")
             assert isinstance(f["rule"], str) and isinstance(f["title"], str) and isinstance(f["message"], str)
             assert f["side"] in ("left", "right", "both", "none")
             assert isinstance(f["confidence"], float) and 0 <= f["confidence"] <= 1
@@ -131,7 +146,7 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
     by_file = {Path(o["file"]).stem: o for o in objects}
     over = {f["rule"]: f for f in by_file["overload-right"]["findings"]}
     assert over["gct-balance-bias"]["side"] == "right"
-    assert over["posterior-chain-overload"]["side"] == "right"
+    assert "posterior-chain-overload" not in over  # bias and late shift: one chest strap, one source
     assert over["fatigue-drift"]["values"]["gct_ms"] > 3
     confidences = [f["confidence"] for f in by_file["overload-right"]["findings"]]
     assert confidences == sorted(confidences, reverse=True)  # most confident first

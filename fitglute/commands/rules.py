@@ -15,6 +15,7 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
     from rich.console import Console
     from rich.table import Table
 
+    from fitglute.model.axes import evidence_word
     from fitglute.plugins import rules as registered
     from fitglute.rules.thresholds import resolve, rule_overrides
 
@@ -26,11 +27,13 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
         typer.echo(json.dumps([_rule_json(r, values[r.id]) for r in rules.values()], indent=1, ensure_ascii=False))
         return
     table = Table(title="fitglute rules", title_justify="left")
-    for col in ("id", "evidence", "needs", "thresholds", "what it looks for"):
+    for col in ("id", "evidence (grade: source)", "what it looks for · size", "thresholds"):
         table.add_column(col, overflow="fold")
     for r in sorted(rules.values(), key=lambda r: (r.stage, r.id)):
         th = "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())
-        table.add_row(r.id, r.evidence.grade, "\n".join(r.needs), th, r.summary)
+        grade = f"{r.evidence.grade} ({evidence_word(r.evidence.grade)}): {r.evidence.source}"
+        looks = r.summary + (f"\nsize: {r.sizing}" if r.sizing else "")
+        table.add_row(r.id, grade, looks, th)
     Console().print(table)
 
 
@@ -40,6 +43,7 @@ def show(rule_id: str = typer.Argument(..., help="Rule id, e.g. gct-balance-bias
     from rich.console import Console
 
     from fitglute.commands import fail
+    from fitglute.model.axes import evidence_word
     from fitglute.plugins import rules as registered
     from fitglute.rules.thresholds import resolve, rule_overrides
 
@@ -51,18 +55,27 @@ def show(rule_id: str = typer.Argument(..., help="Rule id, e.g. gct-balance-bias
     c = Console()
     c.print(f"[bold]{r.id}[/bold] — {r.title}")
     c.print(r.summary)
-    c.print(f"Evidence {r.evidence.grade}: {r.evidence.source}")
+    c.print(f"Evidence {r.evidence.grade} ({evidence_word(r.evidence.grade)}): {r.evidence.source}")
+    if r.sizing:
+        c.print(f"Size: {r.sizing}")
+    if r.measured_by:
+        c.print(f"Measured by: {r.measured_by}")
     c.print(f"Needs: {', '.join(r.needs)}")
     for key, spec in r.thresholds.items():
         c.print(f"  {key} = {values[key]:g}  ({spec.description}; source: {spec.source})")
 
 
 def _rule_json(r, values: dict) -> dict:
+    from fitglute.model.axes import evidence_word
+
     return {
         "id": r.id,
         "title": r.title,
         "evidence": r.evidence.grade,
         "evidence_source": r.evidence.source,
+        "evidence_word": evidence_word(r.evidence.grade),
+        "sizing": r.sizing,
+        "measured_by": r.measured_by,
         "needs": list(r.needs),
         "thresholds": values,
         "summary": r.summary,

@@ -14,11 +14,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from fitglute.model.axes import axes_text, clarity_word, evidence_word
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
 from fitglute.model.result import RunResult
+from fitglute.model.safety import RED_FLAGS
 from fitglute.report.format import fmt_duration, fmt_pace, fmt_start, fmt_value, format_values
 from fitglute.rules import zones
-from fitglute.rules.confidence import confidence_word
 
 Hint = Callable[[str, str], str]
 ZONE_STYLE = {"purple": "magenta", "blue": "bright_blue", "green": "green", "orange": "dark_orange", "red": "red"}
@@ -121,7 +122,9 @@ def drift_table(result: RunResult) -> Table | None:
         return None
     table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left")
     table.add_column("early → late")
-    table.add_column("at matched speed", justify="right")
+    # indoors the watch's speed is itself an estimate (wrist or foot pod): nothing to match against
+    indoor = bool({"treadmill", "indoor"} & set(result.flags))
+    table.add_column("speed not matched (indoor)" if indoor else "at matched speed", justify="right")
     table.add_column("95 % interval", justify="right", style="dim")
     table.add_column("raw", justify="right", style="dim")
     for key, d in drift.items():
@@ -151,11 +154,14 @@ def quality_line(result: RunResult) -> Text:
     return Text("Data quality: " + " · ".join(parts), style="dim")
 
 
-def confidence_bar(conf: float, width: int = 10) -> Text:
-    filled = round(conf * width)
-    t = Text("█" * filled, style="yellow")
+def axes_line(clarity: float, grade: str, width: int = 10) -> Text:
+    """The two axes of a finding: how clear the signal is in this run (a bar) and how strong the
+    evidence is that it matters (the grade in words) — never one product word."""
+    filled = round(clarity * width)
+    t = Text("signal ", style="dim")
+    t.append("█" * filled, style="yellow")
     t.append("░" * (width - filled), style="dim")
-    t.append(f" {conf:.2f} {confidence_word(conf)}")
+    t.append(f" {clarity_word(clarity)} · evidence {evidence_word(grade)} ({grade})")
     return t
 
 
@@ -171,7 +177,7 @@ def findings_section(result: RunResult, hint: Hint | None = None) -> Group:
         if f["side"] in ("left", "right", "both"):
             head.append(f"  [{f['side']}]", style="cyan")
         head.append("  ")
-        head.append_text(confidence_bar(f["confidence"]))
+        head.append_text(axes_line(f["clarity"], f["evidence"]))
         body = Text(f["message"] + "\n")
         body.append("Next step: ", style="bold green")
         body.append(f.get("action", ""))
@@ -179,6 +185,8 @@ def findings_section(result: RunResult, hint: Hint | None = None) -> Group:
             body.append("\nMeasured: " + format_values(f["values"]), style="dim")
         body.append(f"\nEvidence {f['evidence']}: {f.get('evidence_source', '')}", style="dim")
         items.extend([head, body, Text("")])
+    if findings:
+        items.extend([Text(RED_FLAGS, style="bold"), Text("")])
     reasons = {k: hint(r, result.hints[k]) if hint and k in result.hints else r for k, r in result.not_assessed.items()}
     items.extend(not_assessed_lines(reasons))
     return Group(*items)
@@ -241,7 +249,7 @@ def render_table(results: list[RunResult], console: Console) -> None:
             continue
         m = r.metrics or {}
         top = r.findings[0] if r.findings else None
-        top_text = f"{top.title} ({top.side}, {top.confidence:.2f})" if top else "–"
+        top_text = f"{top.title} ({top.side}; {axes_text(top.signal_clarity, top.evidence)})" if top else "–"
         table.add_row(
             name,
             fmt_start(r.start_time),
@@ -255,6 +263,8 @@ def render_table(results: list[RunResult], console: Console) -> None:
         )
     console.print(table)
     console.print(summary_line(results))
+    if any(r.findings for r in results):  # the red-flag line wherever findings are shown
+        console.print(Text(RED_FLAGS, style="dim"))
 
 
 def summary_line(results: list[RunResult]) -> str:
