@@ -44,8 +44,9 @@ def _analyse(
 ) -> tuple[RunResult, RunSeries | None]:
     """The per-file barrier (README "Bad input") around the stages: whatever fails inside one
     file, a native decoder's panic included, is that file's error line naming the stage."""
+    import sys
+
     from fitglute import decode
-    from fitglute.config import ConfigError
 
     label = name or (str(source) if not isinstance(source, (bytes, bytearray, memoryview)) else None)
     stage = ["decode"]
@@ -55,9 +56,12 @@ def _analyse(
         return RunResult.failed(label, "skipped", exc.reason), None
     except decode.FitError as exc:
         return RunResult.failed(label, "error", exc.reason), None
-    except (*PASS_THROUGH, ConfigError):  # Ctrl-C, exits, and the runner's config: the command decides
+    except PASS_THROUGH:  # Ctrl-C, exits: the command decides
         raise
     except BaseException as exc:  # noqa: BLE001 - the per-file barrier: a bug (or a native panic) fails one file
+        config = sys.modules.get("fitglute.config")  # not imported here: it costs start-up time
+        if config is not None and isinstance(exc, config.ConfigError):
+            raise  # the runner's config: one line and exit 2 for the whole command
         return RunResult.failed(label, "error", internal_error(stage[0], exc)), None
 
 
