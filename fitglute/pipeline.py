@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fitglute.model.errors import PASS_THROUGH, internal_error
 from fitglute.model.result import RunResult
 
 if TYPE_CHECKING:
@@ -41,21 +42,45 @@ def analyse_with_series(
 def _analyse(
     source: str | Path | bytes, *, name: str | None, prefer: str, context: Any, with_series: bool
 ) -> tuple[RunResult, RunSeries | None]:
-    from fitglute import decode, dynamics, plugins
-    from fitglute.rules import RuleContext, evaluate
-    from fitglute.sensors import apply_sensors
+    """The per-file barrier (README "Bad input") around the stages: whatever fails inside one
+    file, a native decoder's panic included, is that file's error line naming the stage."""
+    import sys
+
+    from fitglute import decode
 
     label = name or (str(source) if not isinstance(source, (bytes, bytearray, memoryview)) else None)
+    stage = ["decode"]
     try:
-        run = decode.read(source, name=label, prefer=prefer)
+        return _stages(source, label, prefer, context, with_series, stage)
     except decode.NotRunning as exc:
         return RunResult.failed(label, "skipped", exc.reason), None
     except decode.FitError as exc:
         return RunResult.failed(label, "error", exc.reason), None
+    except PASS_THROUGH:  # Ctrl-C, exits: the command decides
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the per-file barrier: a bug (or a native panic) fails one file
+        config = sys.modules.get("fitglute.config")  # not imported here: it costs start-up time
+        if config is not None and isinstance(exc, config.ConfigError):
+            raise  # the runner's config: one line and exit 2 for the whole command
+        return RunResult.failed(label, "error", internal_error(stage[0], exc)), None
+
+
+def _stages(
+    source: Any, label: str | None, prefer: str, context: Any, with_series: bool, stage: list[str]
+) -> tuple[RunResult, RunSeries | None]:
+    """The stages in order; ``stage[0]`` names the one running, for the barrier's message."""
+    from fitglute import decode, dynamics, plugins
+    from fitglute.rules import RuleContext, evaluate
+    from fitglute.sensors import apply_sensors
+
+    run = decode.read(source, name=label, prefer=prefer)
+    stage[0] = "sensors"
     extra = apply_sensors(run, plugins.channel_mappers())
+    stage[0] = "dynamics"
     metrics = dynamics.analyse(run)
     add_sensor_channels(run, metrics, extra)
     result = result_of(run, metrics)
+    stage[0] = "rules"
     ctx = RuleContext(run=run, metrics=metrics, history=context)
     if context is not None:
         from fitglute.history.mapping import summary_from_result
@@ -64,6 +89,7 @@ def _analyse(
     result.judged(evaluate(plugins.rules(), ctx), ctx.findings)
     if not with_series:
         return result, None
+    stage[0] = "report series"
     from fitglute.dynamics.series import series_of
 
     return result, series_of(run, metrics.frame)

@@ -6,16 +6,18 @@ Units are fixed here (README "Units"): nothing downstream re-scales FIT values.
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from fitglute.decode.decoded import Decoded, as_number
+from fitglute.decode.decoded import Decoded, as_number, text_of
 from fitglute.decode.devices import device_name, dynamics_source, find_sensors
 from fitglute.decode.errors import FitError, NotRunning
 from fitglute.decode.profile import enum_name
+from fitglute.decode.salvage import cut_leg, salvage_warning, sport_from_records
+from fitglute.decode.sanity import checked_totals, date_warning, drop_repeated_sessions, plausible_start
+from fitglute.decode.timeaxis import sane_order
 from fitglute.model.run import RUNNING_SPORTS, DevField, Run
 
 # canonical channel name -> FIT record field it comes from (after the decoder's scale/offset)
@@ -47,11 +49,17 @@ SUMMARY_FIELDS: dict[str, str] = {
 
 
 def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
-    sessions = [normalise_summary(s) for s in dec.sessions]
+    sessions, repeated = drop_repeated_sessions([normalise_summary(s) for s in dec.sessions])
     laps = [normalise_summary(s) for s in dec.laps]
     rec = dec.records
     t = rec.get("timestamp")
-    sport, sub_sport = detect_sport(dec, sessions, laps)
+    sport, sub_sport, sport_source = sport_and_source(dec, sessions, laps)
+    sports = [normalise_summary(m) for m in dec.sports]
+    leg = None if sport in RUNNING_SPORTS else cut_leg(dec.records, sessions, sports)
+    if leg is not None:  # a multisport file cut during its running leg
+        sessions.append(leg)
+        sport, sub_sport = "running", None
+        sport_source = "the last leg's samples, after the last complete session"
     if sport not in RUNNING_SPORTS:
         raise NotRunning(label, "not-running", not_running_reason(sport))
     if t is None or not np.isfinite(t).any():
@@ -64,21 +72,35 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         raise FitError(label, "no-records", "no samples inside the running session(s)")
-    order = idx[np.argsort(t[idx], kind="stable")]
+    order, time_warnings = sane_order(t, idx)
     t = t[order]
 
     channels = canonical_channels(rec, order)
     developer, dev_fields = developer_channels(dec, order)
-    warnings = list(dec.warnings)
+    warnings = list(dec.warnings) + time_warnings
+    if repeated:
+        warnings.append(repeated)
+    salvaged = not sessions or leg is not None
+    if salvaged:  # one warning per damage: joined to the decoder's "cut short at byte …" when there is one
+        note = salvage_warning(sport_source, cut=bool(dec.warnings))
+        if dec.warnings:
+            warnings[len(dec.warnings) - 1] += f"; {note}"
+        else:
+            warnings.append(note)
     sensors = find_sensors(dec.devices)
     start = running[0].get("start_time") if running else None
-    start_ts = start if start is not None and math.isfinite(start) else float(t[0])
+    start_ts = start if plausible_start(start) else float(t[0])
+    implausible = not plausible_start(start_ts)
+    if implausible:
+        warnings.append(date_warning(start_ts))
     duration = sum_key(running, "total_timer_time")
     distance = sum_key(running, "total_distance")
     if distance is None and np.isfinite(channels["distance_m"]).any():
         distance = float(np.nanmax(channels["distance_m"]) - np.nanmin(channels["distance_m"]))
     if duration is None:
         duration = float(t[-1] - t[0])
+    duration, distance, total_warnings, bad_totals = checked_totals(duration, distance, t, channels["distance_m"])
+    warnings += total_warnings
     run = Run(
         path=label,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -98,7 +120,8 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
         warnings=warnings,
         duration_s=duration,
         distance_m=distance,
-        partial=bool(dec.warnings),
+        partial=bool(dec.warnings) or salvaged,
+        implausible=implausible or bad_totals,
     )
     run.dynamics_source = dynamics_source(run)
     run.after_bike = after_bike(sessions, running)
@@ -137,19 +160,33 @@ def _nothing_usable(dec: Decoded) -> str:
 
 def detect_sport(dec: Decoded, sessions: list[dict], laps: list[dict]) -> tuple[str | None, str | None]:
     """Sport of the file: a running session if any, else the first session, lap or sport message."""
+    sport, sub_sport, _ = sport_and_source(dec, sessions, laps)
+    return sport, sub_sport
+
+
+def sport_and_source(dec: Decoded, sessions: list[dict], laps: list[dict]) -> tuple[str | None, str | None, str]:
+    """(sport, sub sport, where it was read): ``"session"`` or, without a session, the salvage's
+    source (:mod:`fitglute.decode.salvage`: laps, a sport message, activity type, the samples)."""
     for s in sessions:
         if s.get("sport") in RUNNING_SPORTS:
-            return s["sport"], s.get("sub_sport")
-    for group in (sessions, laps, [normalise_summary(m) for m in dec.sports]):
-        for s in group:
+            return s["sport"], s.get("sub_sport"), "session"
+    for what, group in (
+        ("session", sessions),
+        ("the laps", laps),
+        ("the file's sport message", [normalise_summary(m) for m in dec.sports]),
+    ):
+        running = [s for s in group if s.get("sport") in RUNNING_SPORTS]
+        for s in running or group:
             if s.get("sport"):
-                return s["sport"], s.get("sub_sport")
+                return s["sport"], s.get("sub_sport"), what
     # no summary at all (e.g. a file cut before its session): judge by the samples
     act = dec.records.get("activity_type")
     if act is not None and np.isfinite(act).any():
         vals, counts = np.unique(act[np.isfinite(act)], return_counts=True)
-        return enum_name("activity_type", int(vals[np.argmax(counts)])), None
-    return None, None
+        return enum_name("activity_type", int(vals[np.argmax(counts)])), None, "the samples' activity type"
+    if sport_from_records(dec.records):
+        return "running", None, "the samples (running cadence and speed or running dynamics)"
+    return None, None, ""
 
 
 def in_windows(t: np.ndarray, sessions: list[dict]) -> np.ndarray:
@@ -211,7 +248,7 @@ def developer_channels(dec: Decoded, order: np.ndarray) -> tuple[dict[str, np.nd
     for index, number in sorted(dec.dev_values):
         desc = dec.dev_descriptions.get((index, number), {})
         key = keys[index, number]
-        name, units = (desc.get("field_name") or "").strip(), (desc.get("units") or "").strip()
+        name, units = text_of(desc.get("field_name")), text_of(desc.get("units"))
         fields.append(DevField(key, dec.dev_apps.get(index), index, number, name, units))
         values[key] = dec.dev_values[index, number][order]
     return values, fields
@@ -227,7 +264,7 @@ def developer_keys(dec: Decoded) -> dict[tuple[int, int], str]:
     taken: set[str] = set()
     for index, number in sorted(set(dec.dev_descriptions) | set(dec.dev_values)):
         app = dec.dev_apps.get(index) or f"dev{index}"
-        name = (dec.dev_descriptions.get((index, number), {}).get("field_name") or "").strip()
+        name = text_of(dec.dev_descriptions.get((index, number), {}).get("field_name"))
         key = f"{app}:{name}" if name else f"{app}:#{number}"
         if key in taken:
             key = f"{app}:{name}#{number}"
@@ -260,4 +297,3 @@ def normalise_summary(msg: dict[str, Any]) -> dict[str, Any]:
 def sum_key(items: list[dict], key: str) -> float | None:
     vals = [s[key] for s in items if s.get(key) is not None]
     return float(sum(vals)) if vals else None
-

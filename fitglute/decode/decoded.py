@@ -18,6 +18,7 @@ SEMICIRCLE_TO_DEG = 180.0 / 2**31
 #: the summary messages fitglute reads besides ``record``
 SUMMARY_MESSAGES = ("session", "lap", "device_info", "file_id", "sport")
 
+
 class DecodeFailure(Exception):
     """Nothing usable could be decoded; ``kind`` is a stable code, ``reason`` one line."""
 
@@ -39,7 +40,6 @@ class Decoded:
     dev_apps: dict[int, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     decoder: str = ""
-
 
     def summary_lists(self) -> tuple[list, ...]:
         """The lists that hold each of :data:`SUMMARY_MESSAGES`, in that order."""
@@ -65,3 +65,16 @@ def as_number(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return f if math.isfinite(f) else None
+
+
+def text_of(value: Any) -> str:
+    """A FIT string as one clean ``str``: developer field names and units come as ``str``, as
+    a list of strings (bytes after the NUL terminator, decoded as a second string), as bytes,
+    or as None, depending on the decoder and the device."""
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).split(b"\0", 1)[0].decode("utf-8", "replace")
+    elif isinstance(value, (list, tuple)):
+        value = next((text_of(v) for v in value if text_of(v)), "")
+    return str(value).split("\0", 1)[0].strip()

@@ -67,4 +67,3 @@ def dynamics_source(run: Run) -> str:
     if _NO_WRIST_DYNAMICS.match(run.device or ""):
         return "chest"  # the watch has no wrist dynamics: an unnamed strap sent them
     return "watch"  # wrist-based dynamics, or an accessory the file does not name
-

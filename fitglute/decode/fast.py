@@ -5,18 +5,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fitglute.decode.decoded import SUMMARY_MESSAGES, Decoded, app_hex
+from fitglute.decode.decoded import SUMMARY_MESSAGES, Decoded, app_hex, text_of
+from fitglute.decode.native import quiet_call
 from fitglute.decode.profile import record_field_names
 from fitglute.decode.summary_copy import extract
+from fitglute.model.errors import PASS_THROUGH, TimeLimit
 
 _UNNAMED_DEV = re.compile(r"^dev_(\d+)_(\d+)$")
+
 
 def decode_fitfast(data: bytes) -> Decoded | None:
     """The fast path, or None when the file needs the reference decoder.
 
     fitfast raises on legal files with a 0x0000 header CRC, cannot salvage truncated files, does
     not expand ``compressed_speed_distance`` (old devices), and merges developer fields that share
-    a name into one column: all go to fitparse.
+    a name into one column: all go to fitparse. So do damaged files on which fitfast panics
+    (``pyo3_runtime.PanicException``, a ``BaseException``: "remainder with a divisor of zero").
 
     fitfast decodes the whole file on every call, so the file is decoded once for its ``record``
     columns, and the few summary messages are copied into a small FIT file
@@ -26,11 +30,15 @@ def decode_fitfast(data: bytes) -> Decoded | None:
     import fitfast
 
     try:
-        rec = fitfast.records(data, "record")
+        rec = quiet_call(fitfast.records, data, "record")
         if rec.get("timestamp") is not None and not ({"distance", "speed", "enhanced_speed"} & rec.keys()):
             return None  # probably compressed_speed_distance: let fitparse expand it
         msgs = _summary_messages(fitfast, data)
     except fitfast.FitDecodeError:
+        return None
+    except (*PASS_THROUGH, TimeLimit):
+        raise
+    except BaseException:  # noqa: BLE001 - a panic in the native decoder on damaged bytes: fitparse decides
         return None
     dec = Decoded(records=rec, decoder="fitfast")
     for name, target in zip(SUMMARY_MESSAGES, dec.summary_lists(), strict=True):
@@ -59,18 +67,16 @@ def _summary_messages(fitfast: Any, data: bytes) -> dict[str, list[dict[str | in
     small = extract(data)
     if small is not None:
         try:
-            return fitfast.parse(small, enum_names=False)
+            return quiet_call(fitfast.parse, small, enum_names=False)
         except fitfast.FitDecodeError:
             pass  # never seen; the original file decides
-    return fitfast.parse(data, enum_names=False)
+    return quiet_call(fitfast.parse, data, enum_names=False)
 
 
 def _keys_by_name(descriptions: dict[tuple[int, int], dict[str, Any]]) -> dict[str, set[tuple[int, int]]]:
     """Developer field name -> the (developer index, field number) pairs that use it."""
     out: dict[str, set[tuple[int, int]]] = {}
     for key, desc in descriptions.items():
-        if desc.get("field_name"):
-            out.setdefault(str(desc["field_name"]), set()).add(key)
+        if text_of(desc.get("field_name")):
+            out.setdefault(text_of(desc["field_name"]), set()).add(key)
     return out
-
-

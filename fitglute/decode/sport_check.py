@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from fitglute.decode.build import detect_sport, normalise_summary
 from fitglute.decode.decoded import Decoded
+from fitglute.decode.native import quiet_call
 from fitglute.decode.summary_copy import LAP, SESSION, SPORT, extract
+from fitglute.model.errors import PASS_THROUGH, TimeLimit
 from fitglute.model.run import RUNNING_SPORTS
 
 RECORD = 20
@@ -38,14 +40,20 @@ def not_running(data: bytes) -> tuple[bool, str | None]:
         if small is None:
             return False, None
         try:
-            msgs = fitfast.parse(small, enum_names=False)
+            msgs = quiet_call(fitfast.parse, small, enum_names=False)
         except fitfast.FitDecodeError:
+            return False, None
+        except (*PASS_THROUGH, TimeLimit):
+            raise
+        except BaseException:  # noqa: BLE001 - a native panic on damaged bytes: the full decode decides
             return False, None
         sessions = [normalise_summary(m) for m in msgs.get("session", [])]
         if LAP not in keep and not any(s.get("sport") for s in sessions):
             continue  # the laps come before the sport messages in detect_sport's order: read them too
         laps = [normalise_summary(m) for m in msgs.get("lap", [])]
         sport, _ = detect_sport(Decoded(records={}, sports=msgs.get("sport", [])), sessions, laps)
+        if cut and any(normalise_summary(m).get("sport") in RUNNING_SPORTS for m in msgs.get("sport", [])):
+            return False, None  # a multisport file cut in its running leg: the full decode salvages it
         if sport is None:  # the full decode looks at the records' activity type: a whole file without
             return not cut and RECORD not in defined, None  # records is "unknown"; a cut one it decides
         return sport not in RUNNING_SPORTS, sport if sport not in RUNNING_SPORTS else None

@@ -43,7 +43,11 @@ MIN_REFERENCE_S = 600.0  # the warm-up is shortened so the first third keeps ≥
 
 
 def sample_weights(t: np.ndarray) -> np.ndarray:
-    """Seconds each sample stands for: gap to the next sample, capped, last = median gap."""
+    """Seconds each sample stands for: gap to the next sample, capped, last = median gap.
+
+    The last sample stands for no more than the median gap and no sample for more than its real
+    gap, so the weights never add up to more than the time the samples cover plus one gap.
+    """
     if t.size == 0:
         return np.zeros(0)
     if t.size == 1:
@@ -94,7 +98,12 @@ def grade_pct(run: Run) -> tuple[np.ndarray, str | None]:
 
 
 def smooth(x: np.ndarray, n: int) -> np.ndarray:
-    """NaN-aware centred moving average over ``n`` samples."""
+    """NaN-aware centred moving average over ``n`` samples (all of them when there are fewer).
+
+    ``np.convolve(mode="same")`` returns the longer input's length, so a kernel longer than a
+    short run (a 10-sample file) must shrink to it.
+    """
+    n = max(1, min(n, x.size))
     ok = np.isfinite(x)
     kernel = np.ones(n)
     num = np.convolve(np.where(ok, x, 0.0), kernel, mode="same")

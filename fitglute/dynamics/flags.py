@@ -53,6 +53,8 @@ def run_flags(
         flags.append("no-dynamics")
     if run.partial:
         flags.append("partial")
+    if run.implausible:
+        flags.append("implausible")
     return flags
 
 

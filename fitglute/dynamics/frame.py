@@ -37,6 +37,17 @@ class Frame:
     designs: dict[tuple[bool, bytes], Any] = field(default_factory=dict, repr=False)
 
 
+def clean_seconds(w: np.ndarray, running: np.ndarray, timer_s: float | None) -> float:
+    """Seconds of clean running, never more than the run's timer time.
+
+    Samples carry the gap to the next one (up to 10 s), so a few seconds of auto-pause between
+    running samples can count as running; the timer knows better (a report once said "clean
+    running 36:07 of 35:32").
+    """
+    total = float(w[running].sum())
+    return min(total, timer_s) if timer_s is not None and timer_s > 0 else total
+
+
 def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
     t = run.t
     w = sample_weights(t)
@@ -56,6 +67,6 @@ def frame_of(run: Run) -> tuple[Frame, np.ndarray, str | None, np.ndarray]:
         period=periods(w, running),
         grade=grade,
         speed=smooth(speed, SPEED_SMOOTH_SAMPLES) if has_speed else None,
-        clean_s=float(w[running].sum()),
+        clean_s=clean_seconds(w, running, run.duration_s),
     )
     return frame, grade, grade_source, steep

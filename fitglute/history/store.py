@@ -218,11 +218,19 @@ class Store(Logbook):
         return [dict(zip(LIST_COLUMNS, r, strict=True)) for r in self.conn.execute(sql, (start_iso, end_iso))]
 
     def latest_start(self) -> str | None:
-        row = self.conn.execute("SELECT MAX(start_time) FROM runs").fetchone()
-        return row[0] if row else None
+        """The latest run's start, runs flagged ``implausible`` aside (a clock set to 2058 would
+        leave every trend window empty), unless there are no others."""
+        return self._start_bound("MAX")
 
     def earliest_start(self) -> str | None:
-        row = self.conn.execute("SELECT MIN(start_time) FROM runs").fetchone()
+        return self._start_bound("MIN")
+
+    def _start_bound(self, fn: str) -> str | None:
+        plausible = "(',' || flags || ',') NOT LIKE '%,implausible,%'"
+        row = self.conn.execute(f"SELECT {fn}(start_time) FROM runs WHERE {plausible}").fetchone()  # noqa: S608
+        if row and row[0] is not None:
+            return row[0]
+        row = self.conn.execute(f"SELECT {fn}(start_time) FROM runs").fetchone()  # noqa: S608
         return row[0] if row else None
 
     def findings_for(self, shas: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -31,8 +31,11 @@ INJURY_SIDES = ("left", "right", "both")
 #: the 0–10 symptom scales: during the run, after it, and stiffness the next morning (Silbernagel 2007)
 SYMPTOM_SCALES = ("during", "after", "morning")
 #: run flags that make a run not comparable for left/right baselines (evidence.md "Confounders":
-#: treadmill has its own baseline, a track's bends bias balance, hills change balance)
-NOT_COMPARABLE = frozenset({"treadmill", "indoor", "track", "hilly", "short", "no-balance", "no-dynamics"})
+#: treadmill has its own baseline, a track's bends bias balance, hills change balance; a run with
+#: an impossible date or totals is no evidence of anything)
+NOT_COMPARABLE = frozenset(
+    {"treadmill", "indoor", "track", "hilly", "short", "no-balance", "no-dynamics", "implausible"}
+)
 
 
 @dataclass(frozen=True, slots=True)

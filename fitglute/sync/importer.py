@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fitglute.batch import DEFAULT_WORKERS, chunk_size, run_chunks
+from fitglute.batch import DEFAULT_WORKERS, chunk_size, run_chunks, time_limited, worker_failed
 from fitglute.history.rejudge import rejudge
 from fitglute.history.store import Store, StoreError
 from fitglute.model.result import RunResult
@@ -80,10 +80,7 @@ def _analyse_job(data: bytes, path: str) -> RunResult:
     """Worker: decode + analyse one file's bytes, judged on its own (history comes later)."""
     from fitglute.pipeline import analyse_file
 
-    try:
-        return analyse_file(data, name=path, context=None)
-    except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not stop the batch
-        return RunResult.failed(path, "error", f"internal error while analysing ({type(exc).__name__}: {exc})")
+    return time_limited(analyse_file, data, name=path, context=None)  # the barrier is in analyse_file
 
 
 def _analyse_chunk(items: list[tuple[bytes, str, str]]) -> list[RunResult]:
@@ -91,7 +88,7 @@ def _analyse_chunk(items: list[tuple[bytes, str, str]]) -> list[RunResult]:
 
 
 def _worker_failed(item: tuple[bytes, str, str], exc: BaseException) -> RunResult:
-    return RunResult.failed(item[1], "error", f"worker failed ({type(exc).__name__}: {exc})")
+    return RunResult.failed(item[1], "error", worker_failed(exc))
 
 
 def _hash(path: str) -> tuple[bytes, str] | str:
