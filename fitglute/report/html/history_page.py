@@ -249,6 +249,15 @@ def clarity_of(finding: dict[str, Any]) -> float:
     return Finding.from_json(finding).signal_clarity
 
 
+def short_source(text: str, limit: int = 60) -> str:
+    """The first source a grade cites, cut at a word (the page must fit one sheet; `fitglute rules
+    show` has the whole text)."""
+    first = text.split(";")[0].split(" (")[0].strip()
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",:") + " …"
+
+
 def _recurring(found: dict[str, Any], top: int = 5) -> str:
     """The findings that fired on many of the window's runs: how often, which side, how clear, how strong."""
     persistent = [r for r in found["rules"] if r["persistent"] and r["latest"]]
@@ -267,7 +276,7 @@ def _recurring(found: dict[str, Any], top: int = 5) -> str:
                 esc(sides),
                 f"{esc(clarity_word(clarity_of(f)))} ({clarity_of(f):.2f})",
                 f'<span class="grade">{esc(f["evidence"])}</span> {esc(evidence_word(f["evidence"]))} '
-                f'<span class="dim small">{esc(f["evidence_source"])}</span>',
+                f'<span class="dim small">{esc(short_source(f["evidence_source"]))}</span>',
             ]
         )
     head = ["finding", "runs", "side", "signal clarity (latest)", "evidence strength"]

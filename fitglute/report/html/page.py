@@ -41,7 +41,8 @@ margin-right:4px;vertical-align:baseline;border:1px solid #888}
 .next{font-weight:600}.redflag{border:2px solid var(--warn);padding:6px 10px;margin-top:1.2em}
 .cannot li{margin:.1em 0}
 table.tests td,table.symptoms td,table.recurring td:nth-child(n+2):nth-child(-n+4),table.laps td{white-space:nowrap}
-table.symptoms td:last-child{white-space:normal}.cols{display:flex;gap:20px}.cols>div{flex:1 1 0;min-width:0}
+table.symptoms td:last-child,table.tests td:last-child{white-space:normal}
+.cols{display:flex;gap:20px}.cols>div{flex:1 1 0;min-width:0}
 @media print{
  body{font-size:10pt;max-width:none;padding:0}
  h2{break-after:avoid}.finding,table,svg{break-inside:avoid}
