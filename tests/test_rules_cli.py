@@ -100,12 +100,14 @@ def test_analyze_shows_findings_with_title_side_and_confidence(generated):
     assert "Left/right ground-contact imbalance" in text
     assert "[left]" in text
     assert "likely" in text  # the confidence bar's word for 0.5–0.7
-    assert "Next step" in text and "Evidence B" in text
+    assert "Next step" in text and "evidence B" in text
     assert "not a diagnosis" in text
+    detail = invoke("analyze", "--detail", str(generated["left"])).stdout
+    assert "Evidence B" in detail and "Measured: GCT balance" in detail
 
 
 def test_analyze_shows_not_assessed_lines(generated):
-    result = invoke("analyze", str(generated["wrist"]))
+    result = invoke("analyze", "--detail", str(generated["wrist"]))
     assert result.exit_code == 0, result.output
     assert "not assessed · gct-balance-bias" in result.stdout
     assert "balance" in result.stdout
@@ -132,7 +134,7 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
     over = {f["rule"]: f for f in by_file["overload-right"]["findings"]}
     assert over["gct-balance-bias"]["side"] == "right"
     assert over["posterior-chain-overload"]["side"] == "right"
-    assert over["fatigue-drift"]["values"]["gct_ms"] > 3
+    assert over["fatigue-drift"]["values"]["gct_ms_change_pct"] > 3
     confidences = [f["confidence"] for f in by_file["overload-right"]["findings"]]
     assert confidences == sorted(confidences, reverse=True)  # most confident first
     wrist = by_file["wrist"]
