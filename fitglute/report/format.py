@@ -104,7 +104,7 @@ def value_words(key: str, value: Any) -> str:
         shown = _number(float(value))
         if ("change" in key or "drift" in key) and value > 0:
             shown = "+" + shown  # a change reads as one
-    elif key.endswith("ci") and isinstance(value, list) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value):
+    elif key.endswith("ci") and isinstance(value, list) and len(value) == 2 and None not in value:
         shown = f"{_number(float(value[0]))}–{_number(float(value[1]))}"
     elif isinstance(value, list):
         shown = ", ".join(_number(float(x)) if isinstance(x, (int, float)) else str(x) for x in value)

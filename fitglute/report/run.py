@@ -20,8 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
-from fitglute.model.result import RunResult
 from fitglute.model.channels import label as channel_label
+from fitglute.model.result import RunResult
 from fitglute.model.safety import RED_FLAGS
 from fitglute.report.format import (
     compact_start,
