@@ -9,6 +9,7 @@ and its sources, the drift table, plugin channels and every rule that could not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -335,81 +336,92 @@ def render_run(result: RunResult, console: Console, hint: Hint | None = None, de
     console.print(Text("Hypotheses from running dynamics, not a diagnosis.", style="dim italic"))
 
 
-#: batch-table columns: (header, width, justify, priority) — on a narrow terminal the highest
-#: priority numbers go first, so the file, the date and the top finding always stay
-BATCH_COLUMNS = (
-    ("file", 0, "left", 0),
-    ("date", 16, "left", 0),
-    ("km", 5, "right", 1),
-    ("time", 7, "right", 3),
-    ("GCT", 3, "right", 2),
-    ("bal L%", 6, "right", 1),
-    ("VO", 3, "right", 4),
-    ("cad", 3, "right", 3),
-    ("top finding", 0, "left", 0),
+#: optional batch-table columns in the order they are added as the terminal widens:
+#: (header, width, cell) — the file, the date and the top finding are always there
+OPTIONAL_COLUMNS: tuple[tuple[str, int, Callable[[RunResult], str]], ...] = (
+    ("bal L%", 6, lambda r: fmt_value(r.metric("gct_balance_left_pct"), 1)),
+    ("km", 5, lambda r: f"{(r.distance_m or 0) / 1000:.1f}"),
+    ("GCT", 3, lambda r: fmt_value(r.metric("gct_ms"), 0)),
+    ("time", 7, lambda r: fmt_duration(r.duration_s)),
+    ("cad", 3, lambda r: fmt_value(r.metric("cadence_spm"), 0)),
+    ("VO", 3, lambda r: fmt_value(r.metric("vertical_oscillation_mm"), 0)),
 )
+FILE_MIN, FILE_START, FILE_MAX, TOP_MIN, DAY_W, DAY_TIME_W = 14, 22, 32, 30, 10, 16
 
 
-def batch_columns(width: int) -> list[tuple[str, int, str, int]]:
-    """The columns that fit ``width`` with a file column of ≥ 18 and a finding column of ≥ 20."""
-    cols = list(BATCH_COLUMNS)
-    need = 18 + 20
-    while True:
-        fixed = sum(w + 3 for _, w, _, _ in cols) + 4 + need
-        droppable = [c for c in cols if c[3] > 0]
-        if fixed <= width or not droppable:
-            return cols
-        cols.remove(max(droppable, key=lambda c: c[3]))
+def batch_layout(width: int, longest_name: int) -> tuple[int, int, list[tuple[str, int, Any]], int]:
+    """Widths for a table that fits ``width``: (file, date, optional columns, top finding).
+
+    Every column costs its width plus three cells (padding both sides and the divider) but the
+    table has no edge, so the first and last give three back. The top finding gets at least
+    :data:`TOP_MIN` and the rest once the numbers that fit are in.
+    """
+    file_w = max(FILE_MIN, min(FILE_START, longest_name, width - 6 - DAY_W - TOP_MIN))
+    used = (file_w + 3) + (DAY_W + 3) + TOP_MIN
+    cols: list[tuple[str, int, Any]] = []
+    for col in OPTIONAL_COLUMNS:
+        if used + col[1] + 3 > width:
+            break
+        cols.append(col)
+        used += col[1] + 3
+    date_w = DAY_TIME_W if used + (DAY_TIME_W - DAY_W) + 10 <= width else DAY_W
+    used += date_w - DAY_W
+    if min(longest_name, FILE_MAX) > file_w and width > used:  # long names get a share of what is left
+        grow = min(min(longest_name, FILE_MAX) - file_w, (width - used) // 2)
+        file_w += grow
+        used += grow
+    return file_w, date_w, cols, TOP_MIN + max(0, width - used)
 
 
 def render_table(results: list[RunResult], console: Console) -> None:
-    """One line per file (names shortened keeping their end), then a one-line summary.
+    """One line per file at any width from 60 columns; narrower terminals drop number columns.
 
-    A single skipped or failed file is one line, not a table.
+    File names are shortened keeping their end, dates are compact, nothing wraps. A single
+    skipped or failed file is one line, not a table.
     """
     if len(results) == 1 and not results[0].ok:
         r = results[0]
         console.print(Text(f"{r.file}: {r.status} — {r.error}", style="red" if r.status == "error" else "dim"))
         return
-    cols = batch_columns(console.width)
     names = [str(r.file or "").rsplit("/", 1)[-1] for r in results]
-    flexible = console.width - sum(w + 3 for _, w, _, _ in cols if w) - 4
-    name_w = max(18, min(max((len(n) for n in names), default=4), flexible // 2))
-    top_w = max(20, flexible - name_w - 6)
-    table = Table(title="fitglute · runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for header_, w, just, _ in cols:
-        width = name_w if header_ == "file" else top_w if header_ == "top finding" else w
-        table.add_column(header_, justify=just, no_wrap=True, overflow="ellipsis", max_width=width)  # type: ignore[arg-type]
+    file_w, date_w, cols, top_w = batch_layout(console.width, max((len(n) for n in names), default=4))
+    table = Table(
+        title="fitglute · runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False
+    )
+    table.add_column("file", no_wrap=True, width=file_w)
+    table.add_column("date", no_wrap=True, width=date_w)
+    for header_, w, _ in cols:
+        table.add_column(header_, justify="right", no_wrap=True, width=w)
+    table.add_column("top finding", no_wrap=True, overflow="ellipsis", max_width=top_w)
     for r, name in zip(results, names, strict=True):
-        cells: dict[str, Any] = {"file": short_name(name, name_w)}
+        row: list[Any] = [short_name(name, file_w)]
         if not r.ok:
             style = "red" if r.status == "error" else "dim"
-            cells["date"] = Text(r.status, style=style)
-            cells["top finding"] = Text(r.error or "", style=style)
+            row += [Text(r.status, style=style)] + [""] * len(cols) + [Text(why_not(r), style=style)]
         else:
-            m = r.metrics or {}
             top = next(iter(shown(r.findings)), None)
-            cells.update(
-                {
-                    "date": compact_start(r.start_time),
-                    "km": f"{(r.distance_m or 0) / 1000:.1f}",
-                    "time": fmt_duration(r.duration_s),
-                    "GCT": fmt_value(m.get("gct_ms"), 0),
-                    "bal L%": fmt_value(m.get("gct_balance_left_pct"), 1),
-                    "VO": fmt_value(m.get("vertical_oscillation_mm"), 0),
-                    "cad": fmt_value(m.get("cadence_spm"), 0),
-                    "top finding": top_line(top) if top else "–",
-                }
-            )
-        table.add_row(*(cells.get(h, "") for h, *_ in cols))
+            start = compact_start(r.start_time)
+            row += [start[:date_w]] + [cell(r) for _, _, cell in cols] + [top_line(top, top_w) if top else "–"]
+        table.add_row(*row)
     console.print(table)
     console.print(summary_line(results))
 
 
-def top_line(f: Any) -> str:
-    """A finding in a table cell: ``title (side, likely)``."""
+def top_line(f: Any, width: int = 80) -> str:
+    """A finding in a table cell: ``title (side, likely)``, or its rule id where the title is too
+    long — ids are short and what ``fitglute rules`` lists, so they are never cut."""
     side = f"{f.side}, " if f.side in ("left", "right", "both") else ""
-    return f"{f.title} ({side}{confidence_word(f.confidence)})"
+    tail = f" ({side}{confidence_word(f.confidence)})"
+    if len(f.title) + len(tail) <= width:
+        return f.title + tail
+    return f.rule + (tail if len(f.rule) + len(tail) <= width else f" ({f.side})" if side else "")
+
+
+def why_not(r: RunResult) -> str:
+    """A skipped or failed file's reason, short enough for a table cell."""
+    reason = r.error or ""
+    m = re.fullmatch(r"not a running activity \(sport: (.+)\)", reason)
+    return f"not a run: {m.group(1)}" if m else reason
 
 
 def summary_line(results: list[RunResult]) -> str:
