@@ -47,13 +47,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_rules_lists_every_rule_with_evidence_and_thresholds():
-    result = invoke("rules")
-    assert result.exit_code == 0, result.output
+    wide = CliRunner().invoke(app, ["rules"], env={"COLUMNS": "160"})
+    assert wide.exit_code == 0, wide.output
     for rule_id in BUILTIN:
-        assert rule_id in result.stdout
-    assert "notable_pts = 0.7" in result.stdout
-    assert "gct_rise_pct = 3" in result.stdout
-    assert "evidence" in result.stdout and "thresholds" in result.stdout
+        assert rule_id in wide.stdout
+    assert "notable_pts = 0.7" in wide.stdout
+    assert "gct_rise_pct = 3" in wide.stdout
+    assert "grade" in wide.stdout and "thresholds" in wide.stdout
+    narrow = CliRunner().invoke(app, ["rules"], env={"COLUMNS": "80"})
+    assert all(rule_id in narrow.stdout for rule_id in BUILTIN)  # whole, on one line each
+    assert "fitglute rules show ID" in narrow.stdout
 
 
 def test_rules_json_parses_and_carries_every_field():

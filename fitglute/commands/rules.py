@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import typer
 
+#: from this terminal width the rules table also lists inputs and thresholds
+WIDE = 150
+
 app = typer.Typer(help="List the rules, their evidence and thresholds.", invoke_without_command=True)
 
 
 @app.callback()
-def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def list_rules(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Write the rules and their thresholds as JSON."),
+) -> None:
     """List every rule with its id, evidence grade, inputs and thresholds."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from fitglute.plugins import rules as registered
     from fitglute.rules.thresholds import resolve, rule_overrides
@@ -25,13 +33,24 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 
         typer.echo(json.dumps([_rule_json(r, values[r.id]) for r in rules.values()], indent=1, ensure_ascii=False))
         return
-    table = Table(title="fitglute rules", title_justify="left")
-    for col in ("id", "evidence", "needs", "thresholds", "what it looks for"):
-        table.add_column(col, overflow="fold")
+    console = Console()
+    wide = console.width >= WIDE
+    # ids, channel keys and thresholds are typed back by the user: never wrapped, never cut
+    table = Table(title="fitglute rules", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("grade", no_wrap=True, justify="center")
+    if wide:
+        table.add_column("needs", no_wrap=True)
+        table.add_column("thresholds", no_wrap=True)
+    table.add_column("what it looks for", ratio=1)
     for r in sorted(rules.values(), key=lambda r: (r.stage, r.id)):
-        th = "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())
-        table.add_row(r.id, r.evidence.grade, "\n".join(r.needs), th, r.summary)
-    Console().print(table)
+        cells = [r.id, r.evidence.grade]
+        if wide:
+            cells += ["\n".join(r.needs), "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())]
+        table.add_row(*cells, r.summary)
+    console.print(table)
+    if not wide:
+        console.print(Text("Inputs and thresholds with their sources: fitglute rules show ID", style="dim"))
 
 
 @app.command("show")

@@ -191,7 +191,11 @@ ACUTE_CHRONIC = Rule(
         ),
         "ratio_strong": Threshold(2.0, "ratio counted as strong", "fitglute design choice", 1.1, 5.0),
         "info_weight": Threshold(
-            0.5, "multiplier keeping it informational", "evidence.md: show as information only", 0.0, 1.0
+            0.5,
+            "multiplier keeping it informational",
+            "the acute:chronic ratio is contested (critiques 2019–2022): information only",
+            0.0,
+            1.0,
         ),
     },
     check=check_acute_chronic,

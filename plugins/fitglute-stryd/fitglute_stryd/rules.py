@@ -138,7 +138,7 @@ LSS_DROP = Rule(
     title="Late-run fall in leg spring stiffness (Stryd)",
     evidence=Evidence(
         "B",
-        "leg stiffness falls with fatigue within a run: Meyer 2021, Clermont 2019 (evidence.md, B); "
+        "leg stiffness falls with fatigue within a run: Meyer 2021, Clermont 2019 (B); "
         "Stryd LSS agreed with force plates in 6 runners at 8–19 km/h: Imbach et al. 2020 (small sample); "
         "compare LSS with yourself at a given speed: Stryd blog 2019",
     ),
