@@ -37,7 +37,10 @@ def analyze(
 
     for problem in load_errors():  # a broken plugin: one line, and the analysis goes on
         typer.echo(f"fitglute: {problem}", err=True)
-    files, missing = expand_paths(inputs)
+    warnings: list[str] = []
+    files, missing = expand_paths(inputs, warnings)
+    for w in warnings:
+        typer.echo(f"fitglute: warning: {w}", err=True)
     for m in missing:
         typer.echo(f"fitglute: {m}: no such file or folder", err=True)
     if not files:
