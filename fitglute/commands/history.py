@@ -194,7 +194,9 @@ def trends(
     width = max(40, min(size.columns, 160))
     text = render_trend(data, width=width, height=max(12, min(size.lines - 4, 28)), color=console.is_terminal)
     typer.echo(text.rstrip("\n"))
-    typer.echo(legend_line(data))
+    from rich.text import Text
+
+    console.print(Text(legend_line(data)))  # wrapped between words, never inside one
 
 
 def no_data_words(metric: str) -> str:

@@ -225,6 +225,14 @@ class Store(Logbook):
         row = self.conn.execute("SELECT MIN(start_time) FROM runs").fetchone()
         return row[0] if row else None
 
+    def span_with(self, column: str) -> tuple[str | None, str | None]:
+        """First and last start of the runs that have ``column`` (a runs-table column)."""
+        if column not in LIST_COLUMNS:
+            raise ValueError(f"not a runs column: {column}")
+        sql = f"SELECT MIN(start_time), MAX(start_time) FROM runs WHERE {column} IS NOT NULL"
+        row = self.conn.execute(sql).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def findings_for(self, shas: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Findings per run, most confident first (for listings; no JSON parsing)."""
         out: dict[str, list[dict[str, Any]]] = {s: [] for s in shas}
