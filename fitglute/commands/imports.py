@@ -57,6 +57,8 @@ def summary(report: Any) -> str:
     from fitglute.report.format import plural
 
     counts = [f"{len(report.imported)} imported", f"{len(report.known)} already known"]
+    if report.same:
+        counts.append(f"{len(report.same)} same activity as a stored run")
     if report.skipped:
         counts.append(f"{len(report.skipped)} skipped (not running)")
     if report.failed:
@@ -68,6 +70,7 @@ def summary(report: Any) -> str:
         parts.append(f"history findings updated for {plural(report.rejudged, 'run')}")
     parts.append(f"{report.seconds:.1f} s ({rate:.1f} files/s)")
     lines = [" · ".join(parts)]
+    lines += [f"  same activity: {path} = {where}" for path, where in report.same]
     lines += [f"  failed: {path}: {reason}" for path, reason in report.failed]
     return "\n".join(lines)
 
