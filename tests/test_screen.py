@@ -73,6 +73,13 @@ def test_detail_keeps_the_full_form_with_numbers_in_words(demo: RunResult) -> No
     assert "at matched speed" not in full.split("Findings")[0].split("Early → late")[-1].splitlines()[1]
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_detail_cuts_no_cell(demo: RunResult, width: int) -> None:
+    full = capture(width, lambda c: render_run(demo, c, detail=True))
+    assert widest(full) <= width
+    assert not re.findall(r"\S…", full), re.findall(r".{12}\S…", full)  # no label or number cut short
+
+
 def test_faint_findings_are_not_shown_and_never_top_the_table(demo: RunResult) -> None:
     from dataclasses import replace
 

@@ -140,7 +140,8 @@ def balance_gauge(result: RunResult, width: int = 41, span: float = 4.0) -> Text
     return t
 
 
-def drift_table(result: RunResult) -> Table | None:
+def drift_table(result: RunResult, wide: bool = True) -> Table | None:
+    """Every channel's early → late change; ``wide`` adds the change before speed matching."""
     drift = result.drift or {}
     if not drift:
         return None
@@ -148,17 +149,20 @@ def drift_table(result: RunResult) -> Table | None:
     table.add_column("early → late", no_wrap=True)
     table.add_column("change", justify="right", no_wrap=True)
     table.add_column("95 % interval", justify="right", style="dim", no_wrap=True)
-    table.add_column("before speed matching", justify="right", style="dim", no_wrap=True)
+    if wide:
+        table.add_column("before speed matching", justify="right", style="dim", no_wrap=True)
     for key, d in drift.items():
         if key in SPEED_KEYS:
             continue  # speed "at matched speed" is ~0 by construction; the speed change has its own line
         unit = " pts" if d.unit == "pts" else " %"
-        table.add_row(
+        cells = [
             channel_label(key),
             f"{d.change:+.1f}{unit}" if d.change is not None else "–",
             f"{d.low:+.1f} … {d.high:+.1f}" if d.low is not None else "–",
-            f"{d.unadjusted:+.1f}{unit}" if d.unadjusted is not None else "–",
-        )
+        ]
+        if wide:
+            cells.append(f"{d.unadjusted:+.1f}{unit}" if d.unadjusted is not None else "–")
+        table.add_row(*cells)
     return table
 
 
@@ -318,7 +322,7 @@ def render_run(result: RunResult, console: Console, hint: Hint | None = None, de
     if gauge is not None:
         parts += [Text(""), gauge]
     if detail:
-        drift = drift_table(result)
+        drift = drift_table(result, wide=console.width >= 90)
         if drift is not None:
             title = "Early → late (last vs first third of clean running, at matched speed)"
             parts += [Text(""), Text(title, style="bold"), drift]
