@@ -182,7 +182,7 @@ def test_fatigue_drift_fires_at_constant_speed(results):
     f = S.finding(results["fatigue-7.0"], FATIGUE)
     assert f is not None and f["side"] == "both"
     assert f["confidence"] >= 0.5
-    assert 5.5 < f["values"]["gct_ms"] < 8.5
+    assert 5.5 < f["values"]["gct_ms_change_pct"] < 8.5
     assert "matched speed" in f["message"]
 
 
