@@ -11,9 +11,12 @@ never an exception — so a batch always goes on.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fitglute.model.result import RunResult
+
+if TYPE_CHECKING:
+    from fitglute.model.series import RunSeries
 
 
 def analyse_file(
@@ -24,6 +27,20 @@ def analyse_file(
     ``context`` is the runner's :class:`~fitglute.model.history.History` (or None: the run is
     judged on its own).
     """
+    return _analyse(source, name=name, prefer=prefer, context=context, with_series=False)[0]
+
+
+def analyse_with_series(
+    source: str | Path | bytes, *, name: str | None = None, prefer: str = "fitfast", context: Any = None
+) -> tuple[RunResult, RunSeries | None]:
+    """:func:`analyse_file` plus the run binned for charts (the HTML report); the series is None
+    when the file was skipped or failed. One pass: the chart's spans are the statistics' own."""
+    return _analyse(source, name=name, prefer=prefer, context=context, with_series=True)
+
+
+def _analyse(
+    source: str | Path | bytes, *, name: str | None, prefer: str, context: Any, with_series: bool
+) -> tuple[RunResult, RunSeries | None]:
     from fitglute import decode, dynamics, plugins
     from fitglute.rules import RuleContext, evaluate
     from fitglute.sensors import apply_sensors
@@ -32,9 +49,9 @@ def analyse_file(
     try:
         run = decode.read(source, name=label, prefer=prefer)
     except decode.NotRunning as exc:
-        return RunResult.failed(label, "skipped", exc.reason)
+        return RunResult.failed(label, "skipped", exc.reason), None
     except decode.FitError as exc:
-        return RunResult.failed(label, "error", exc.reason)
+        return RunResult.failed(label, "error", exc.reason), None
     extra = apply_sensors(run, plugins.channel_mappers())
     metrics = dynamics.analyse(run)
     add_sensor_channels(run, metrics, extra)
@@ -45,7 +62,11 @@ def analyse_file(
 
         ctx.summary = summary_from_result(result)
     result.judged(evaluate(plugins.rules(), ctx), ctx.findings)
-    return result
+    if not with_series:
+        return result, None
+    from fitglute.dynamics.series import series_of
+
+    return result, series_of(run, metrics.frame)
 
 
 def add_sensor_channels(run: Any, metrics: Any, specs: dict[str, Any]) -> None:

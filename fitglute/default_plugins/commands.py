@@ -15,6 +15,7 @@ def register_commands(cli):
         injury,
         pain,
         plugins,
+        report,
         rules,
         sources,
         sync,
@@ -24,6 +25,7 @@ def register_commands(cli):
     cli.command("import")(imports.import_)
     cli.command("history")(history.history)
     cli.command("trends")(history.trends)
+    cli.command("report")(report.report)
     cli.add_typer(injury.app, name="injury")
     cli.add_typer(capacity.app, name="test")
     cli.add_typer(pain.app, name="pain")

@@ -133,3 +133,8 @@ def short_name(name: str, width: int) -> str:
 def compact_start(iso: str | None) -> str:
     """A start time in 16 cells that never needs to wrap: ``2026-05-03 06:30``."""
     return local_day(iso) if iso else "–"
+
+
+def format_values(values: dict[str, Any]) -> str:
+    """The numbers behind a finding in words with units (the terminal's and the HTML page's)."""
+    return values_words(values)

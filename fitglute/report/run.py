@@ -30,9 +30,9 @@ from fitglute.report.format import (
     fmt_pace,
     fmt_start,
     fmt_value,
+    format_values,
     plural,
     short_name,
-    values_words,
 )
 from fitglute.rules import zones
 from fitglute.rules.confidence import confidence_word, shown
@@ -212,11 +212,6 @@ def confidence_bar(conf: float, width: int = 10) -> Text:
     t.append("░" * (width - filled), style="dim")
     t.append(f" {conf:.2f} {confidence_word(conf)}")
     return t
-
-
-def format_values(values: dict[str, Any]) -> str:
-    """The numbers behind a finding in words with units: ``GCT balance 52.0 % left · 95 % interval …``."""
-    return values_words(values)
 
 
 def finding_head(f: dict[str, Any], bar: bool = True) -> Text:
