@@ -114,9 +114,14 @@ def value_words(key: str, value: Any) -> str:
     return f"{label} {shown}{sep}{unit}".rstrip() if unit else f"{label} {shown}"
 
 
+#: bookkeeping keys a finding's values may carry that are not measurements (which load unit the
+#: other numbers are in: their own units already say so)
+NOT_MEASURED = frozenset({"unit"})
+
+
 def values_words(values: dict[str, Any]) -> str:
-    """A finding's numbers, each in words, joined with `` · ``."""
-    return " · ".join(value_words(k, v) for k, v in values.items())
+    """A finding's numbers, each in words, joined with `` · ``; missing ones are left out."""
+    return " · ".join(value_words(k, v) for k, v in values.items() if v is not None and k not in NOT_MEASURED)
 
 
 def short_name(name: str, width: int) -> str:
