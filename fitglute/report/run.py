@@ -291,7 +291,7 @@ def not_assessed_summary(not_assessed: dict[str, str]) -> list[Text]:
     if history:
         parts.append(f"{history} need earlier runs (fitglute import)")
     if sensor:
-        parts.append(f"{sensor} need a sensor not in this file")
+        parts.append(f"{sensor} a sensor this file lacks")
     other = len(not_assessed) - sensor - history
     if other > 0:
         parts.append(f"{other} for other reasons")
