@@ -70,6 +70,7 @@ _WHERE: dict[str, str] = {
     "strength": "fitglute.rules.confidence",
     "Threshold": "fitglute.rules.engine",
     "too_little_data": "fitglute.rules.common",
+    "uneven_pace_reason": "fitglute.rules.common",
     "write_private": "fitglute.config",
 }
 

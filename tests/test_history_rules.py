@@ -88,7 +88,7 @@ def steady(days: Iterable[float], **kw: Any) -> list[RunSummary]:
 def test_ids_stage_and_no_history() -> None:
     assert [r.id for r in RULES] == ["load-spike", "persistent-side-bias", "same-side-recurrence", "acute-chronic-load"]
     assert {r.stage for r in RULES} == {STAGE_HISTORY}
-    assert ACUTE_CHRONIC.evidence.grade == "C" and LOAD_SPIKE.evidence.grade == "A"
+    assert ACUTE_CHRONIC.evidence.grade == "C" and LOAD_SPIKE.evidence.grade == "B"
     for rule in RULES:
         out = judge(rule, run(40), None)
         assert isinstance(out, NotAssessed) and out.reason == NO_HISTORY
@@ -130,6 +130,18 @@ def test_load_spike_confidence_reflects_partial_history() -> None:
     short = judge(LOAD_SPIKE, run(45, km=12.0), steady(range(40, 45), km=10.0))
     assert full[0].confidence > short[0].confidence
     assert "covers only" in short[0].message
+
+
+def test_load_spike_size_is_flat_above_10_with_a_step_above_100_percent() -> None:
+    """Frandsen 2025: +10–30 % HR 1.64, +30–100 % 1.52, > +100 % 2.28 — not a rising line."""
+    earlier = steady(range(0, 45, 3), km=10.0)
+    by_km = {km: judge(LOAD_SPIKE, run(45, km=km), earlier)[0] for km in (11.5, 15.0, 19.5, 21.0)}
+    assert by_km[11.5].clarity == by_km[15.0].clarity == by_km[19.5].clarity == pytest.approx(0.5)
+    assert by_km[21.0].clarity == pytest.approx(1.0)
+    # absolute risk, in the study's own bands (0.3 % baseline × the band's hazard ratio)
+    assert "about 5 injuries in 1,000 runs against about 3 in 1,000" in by_km[11.5].message
+    assert "hazard ratio 1.52" in by_km[15.0].message and "about 7 injuries in 1,000" in by_km[21.0].message
+    assert by_km[11.5].evidence == "B" and "exploratory" in by_km[11.5].message
 
 
 # --------------------------------------------------------------------------- persistent-side-bias
@@ -244,7 +256,8 @@ def test_same_side_feeds_the_composite() -> None:
 
     same = judge(SAME_SIDE, run(21, balance=51.5, drift_bal=1.2), steady(range(0, 20, 2)), [LEFT_HAMSTRING])
     bias = Finding("gct-balance-bias", "bias", "left", 0.5, "B", "", "", "", {})
-    ctx = RuleContext(run=None, metrics=None, findings=[*same, bias], groups=signal_groups())
+    sources = {r.id: r.measured_by for r in registered().values()}
+    ctx = RuleContext(run=None, metrics=None, findings=[*same, bias], groups=signal_groups(), sources=sources)
     out = OVERLOAD.check(ctx, {k: t.value for k, t in OVERLOAD.thresholds.items()})
     assert out and out[0].side == "left" and "same-side-recurrence" in out[0].values["signals"]
 

@@ -177,10 +177,12 @@ def test_capacity_asymmetry_counts_for_the_composite() -> None:
     cap = judge(CAPACITY_ASYMMETRY, run(20), tests=[cap_test(15, "heel-raise", 25, 18)])
     groups = {r.id: r.signal_group for r in registered().values()}
     same = Finding(SAME_SIDE.id, "recurrence", "right", 0.45, "B", "", "", "", {})
-    ctx = RuleContext(run=None, metrics=None, findings=[*cap, same], groups=groups)
+    sources = {r.id: r.measured_by for r in registered().values()}
+    ctx = RuleContext(run=None, metrics=None, findings=[*cap, same], groups=groups, sources=sources)
     out = OVERLOAD.check(ctx, defaults(OVERLOAD))
     assert out and out[0].side == "right" and "capacity-asymmetry" in out[0].values["signals"]
-    alone = RuleContext(run=None, metrics=None, findings=list(cap), groups=groups)
+    assert set(out[0].values["sources"]) == {"strength test", "injury log"}  # two logs, two sources
+    alone = RuleContext(run=None, metrics=None, findings=list(cap), groups=groups, sources=sources)
     assert OVERLOAD.check(alone, defaults(OVERLOAD)) == []  # one kind of evidence is not a pattern
 
 

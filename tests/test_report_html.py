@@ -188,7 +188,8 @@ def test_run_page_values_equal_the_json_result(demo: tuple[str, dict[str, Any]])
     assert rules == [f["rule"] for f in data["findings"]] and rules
     for f in data["findings"]:
         assert " ".join(f["message"].split()) in text and " ".join(f["action"].split()) in text
-        assert f"({f['confidence']:.2f})" in text
+        assert f"Signal clarity: {f['clarity_word']} ({f['clarity']:.2f})" in text  # the JSON's own two axes
+        assert f"Evidence strength: {f['evidence']} {f['evidence_word']}" in text
 
 
 def test_run_page_escapes_hostile_strings() -> None:

@@ -24,7 +24,9 @@ from fitglute.rules.engine import Finding, RuleContext  # noqa: E402
 SHARED_FIT = Path(__file__).parents[2] / "shared" / "fit"
 BIAS, FATIGUE, ZONES, OVERLOAD = "gct-balance-bias", "fatigue-drift", "form-zones", "posterior-chain-overload"
 ALARMS = (BIAS, FATIGUE, OVERLOAD)
-FINDING_KEYS = {"rule", "title", "side", "confidence", "evidence", "message", "values"}
+FINDING_KEYS = {
+    "rule", "title", "side", "confidence", "clarity", "clarity_word", "evidence", "evidence_word", "message", "values",
+}  # fmt: skip
 
 # name -> scenario; every one is generated and analysed once for the whole module
 RUNS = {
@@ -81,6 +83,11 @@ def conf(results: dict[str, dict[str, Any]], run: str, rule: str) -> float:
     return S.confidence(results[run], rule)
 
 
+def clarity(results: dict[str, dict[str, Any]], run: str, rule: str) -> float:
+    f = S.finding(results[run], rule)
+    return 0.0 if f is None else f["clarity"]
+
+
 def side(results: dict[str, dict[str, Any]], run: str, rule: str) -> str | None:
     f = S.finding(results[run], rule)
     return None if f is None else f["side"]
@@ -124,12 +131,20 @@ def test_balance_bias_fires_on_the_longer_contact_side(results):
     assert 52.0 < f["values"]["balance_left_pct"] < 53.0
     lo, hi = f["values"]["ci"]
     assert 50.7 < lo < f["values"]["balance_left_pct"] < hi
-    assert "left" in f["message"] and "may" in f["message"]
+    # a sensor estimate, no mechanism, and no exercise side picked from it
+    assert f["message"].startswith("Your chest strap measured a longer ground contact on the left")
+    assert "sensor estimate" in f["message"] and "not necessarily the weaker" in f["message"]
+    assert "glute" not in f["message"] and "toe-off" not in f["message"]
+    assert "left" not in f["action"] and "right" not in f["action"] and "50 %" not in f["action"]
+    assert f["evidence"] == "C" and f["evidence_word"] == "weak"
 
 
-def test_balance_bias_of_two_and_a_half_points_is_likely_but_stays_moderate(results):
+def test_balance_bias_of_two_and_a_half_points_is_a_clear_signal_on_weak_evidence(results):
     for run in ("bias-left-2.5", "bias-right-2.5", "bias-left-3.5"):
-        assert 0.5 <= conf(results, run, BIAS) < 0.7, run  # "likely", never "strong signal" alone
+        f = S.finding(results[run], BIAS)
+        assert f["clarity"] >= 0.7 and f["clarity_word"] == "clear", run
+        # grade C (0.6) × alone_weight 0.7: the product never reaches "strong signal"
+        assert f["confidence"] <= 0.6 * 0.7 + 1e-9, run
 
 
 def test_balance_bias_silent_inside_the_green_band_and_on_symmetric_runs(results):
@@ -139,27 +154,27 @@ def test_balance_bias_silent_inside_the_green_band_and_on_symmetric_runs(results
 
 
 def test_balance_bias_bigger_effect_higher_confidence(results):
-    sizes = [conf(results, f"bias-left-{p}", BIAS) for p in (1.0, 1.5, 2.5, 3.5)]
-    assert 0 < sizes[0] < sizes[1] < sizes[2] < sizes[3]
-    assert sizes[1] < 0.5  # a 1.5-point bias (Garmin's orange band) is only "possible"
+    sizes = [clarity(results, f"bias-left-{p}", BIAS) for p in (1.0, 1.5, 2.5, 3.5)]
+    assert 0 < sizes[0] < sizes[1] < sizes[2] <= sizes[3]
+    assert sizes[1] < 0.7  # a 1.5-point bias (Garmin's orange band) is not yet a clear signal
 
 
 def test_balance_bias_cleaner_and_longer_data_higher_confidence(results):
-    full = conf(results, "bias-left-2.5", BIAS)
-    assert 0 < conf(results, "bias-left-2.5-15min", BIAS) < full
-    assert 0 < conf(results, "bias-left-2.5-noisy", BIAS) < full
+    full = clarity(results, "bias-left-2.5", BIAS)
+    assert 0 < clarity(results, "bias-left-2.5-15min", BIAS) < full
+    assert 0 < clarity(results, "bias-left-2.5-noisy", BIAS) < full
 
 
 def test_balance_bias_survives_stops_and_walk_breaks(results):
     assert side(results, "bias-left-2.5-stops", BIAS) == "left"
-    assert conf(results, "bias-left-2.5-stops", BIAS) >= 0.5
+    assert clarity(results, "bias-left-2.5-stops", BIAS) >= 0.7
 
 
 @pytest.mark.parametrize("run", ["bias-left-2.5-treadmill", "bias-left-2.5-track", "bias-left-2.5-intervals"])
 def test_balance_bias_down_weighted_on_treadmill_track_and_intervals(results, run):
     assert side(results, run, BIAS) == "left"
-    assert 0 < conf(results, run, BIAS) < 0.5
-    assert conf(results, run, BIAS) < conf(results, "bias-left-2.5", BIAS)
+    assert 0 < clarity(results, run, BIAS) < 0.7
+    assert clarity(results, run, BIAS) < clarity(results, "bias-left-2.5", BIAS)
 
 
 def test_balance_bias_not_assessed_without_balance_data(results):
@@ -207,7 +222,9 @@ def test_fatigue_drift_found_through_a_slowdown(results):
 def test_fatigue_drift_side_follows_the_balance_drift(results):
     assert side(results, "fatigue-7-left", FATIGUE) == "left"
     assert side(results, "fatigue-7-right", FATIGUE) == "right"
-    assert "balance also shifted" in S.finding(results["fatigue-7-left"], FATIGUE)["message"]
+    f = S.finding(results["fatigue-7-left"], FATIGUE)
+    assert "balance reading also shifted" in f["message"]
+    assert "left" not in f["action"]  # no exercise side from a sensor signal
 
 
 @pytest.mark.parametrize(
@@ -223,6 +240,14 @@ def test_fatigue_drift_down_weighted_on_treadmill_and_wrist(results):
     wrist = conf(results, "fatigue-7-wrist", FATIGUE)
     assert 0 < treadmill < 0.5 and treadmill < chest
     assert 0 < wrist < chest
+
+
+def test_fatigue_drift_wording_is_a_sensor_estimate_without_mechanism(results):
+    f = S.finding(results["fatigue-7.0"], FATIGUE)
+    assert "your chest strap measured" in f["message"]
+    assert "hip extensors" not in f["message"] and "may take more load" not in f["message"]
+    treadmill = S.finding(results["fatigue-7-treadmill"], FATIGUE)
+    assert "Speed could not be matched" in treadmill["message"] and "at matched speed" not in treadmill["message"]
 
 
 def test_fatigue_drift_not_assessed_on_intervals(results):
@@ -255,13 +280,12 @@ def test_no_alarm_on_runs_with_nothing_injected(results, run):
 # --------------------------------------------------------------------------- posterior-chain-overload
 
 
-def test_overload_fires_when_bias_and_drift_point_to_the_same_side(results):
+def test_overload_silent_when_both_signals_come_from_one_chest_strap(results):
+    """Balance bias and a late balance shift to the same side are one sensor seen twice."""
     for s in ("left", "right"):
-        f = S.finding(results[f"overload-{s}"], OVERLOAD)
-        assert f is not None and f["side"] == s
-        assert set(f["values"]["signals"]) == {BIAS, FATIGUE}
-        assert "hamstrings" in f["message"] and "hypothesis" in f["message"]
-        assert f["evidence"] == "C"
+        assert side(results, f"overload-{s}", BIAS) == s
+        assert side(results, f"overload-{s}", FATIGUE) == s
+        assert S.finding(results[f"overload-{s}"], OVERLOAD) is None
 
 
 def test_overload_silent_with_one_signal_or_opposite_sides(results):
@@ -273,33 +297,69 @@ def test_overload_silent_with_one_signal_or_opposite_sides(results):
     assert S.finding(r, OVERLOAD) is None
 
 
-def _f(rule: str, side_: str, confidence: float) -> Finding:
-    return Finding(rule, rule, side_, confidence, "B", "test", "msg", "act")
+SAME_SIDE, CAPACITY, PODS = "same-side-recurrence", "capacity-asymmetry", "runscribe-contact-asymmetry"
 
 
-def _overload(*findings: Finding) -> list[Finding]:
+def _f(rule: str, side_: str, clarity_: float, grade: str = "C") -> Finding:
+    return Finding(rule, rule, side_, clarity_ * 0.6, grade, "test", "msg", "act", clarity=clarity_)
+
+
+def _overload(*findings: Finding, dynamics: str = "chest") -> list[Finding]:
+    from types import SimpleNamespace
+
     th = {k: t.value for k, t in registry()[OVERLOAD].thresholds.items()}
     groups = {r.id: r.signal_group for r in registry().values()}
-    return check_overload(RuleContext(run=None, metrics=None, findings=list(findings), groups=groups), th)
+    groups.setdefault(PODS, "contact asymmetry")  # the RunScribe plugin's rule, whether installed or not
+    sources = {r.id: r.measured_by for r in registry().values()}
+    sources.setdefault(PODS, "RunScribe pods")
+    ctx = RuleContext(
+        run=None, metrics=SimpleNamespace(dynamics_source=dynamics), findings=list(findings), groups=groups,
+        sources=sources,
+    )  # fmt: skip
+    return check_overload(ctx, th)
 
 
-def test_overload_needs_two_different_rules_on_one_side():
-    assert _overload(_f(BIAS, "left", 0.6)) == []
-    assert _overload(_f(BIAS, "left", 0.6), _f(FATIGUE, "right", 0.6)) == []
-    assert _overload(_f(BIAS, "left", 0.6), _f("form-zones", "none", 0.3)) == []  # not a signal rule
-    assert _overload(_f(BIAS, "left", 0.6), _f(FATIGUE, "left", 0.1)) == []  # too weak to count
-    (left,) = _overload(_f(BIAS, "left", 0.6), _f(FATIGUE, "left", 0.6))
-    assert left.side == "left"
-    # a bilateral signal (fatigue drift in both legs) may join a sided one, never stand in for it
-    (joined,) = _overload(_f(BIAS, "right", 0.6), _f(FATIGUE, "both", 0.6))
-    assert joined.side == "right"
-    assert _overload(_f(FATIGUE, "both", 0.6)) == []
+def test_overload_needs_two_sided_signals_from_different_sources():
+    assert _overload(_f(BIAS, "left", 0.8)) == []
+    assert _overload(_f(BIAS, "left", 0.8), _f(SAME_SIDE, "right", 0.8, "B")) == []  # opposite sides
+    assert _overload(_f(BIAS, "left", 0.8), _f("form-zones", "none", 0.5)) == []  # not a signal rule
+    assert _overload(_f(BIAS, "left", 0.8), _f(SAME_SIDE, "left", 0.1, "B")) == []  # too faint to count
+    # the logged same-side injury and the strap's balance: two sources
+    (left,) = _overload(_f(BIAS, "left", 0.8), _f(SAME_SIDE, "left", 0.8, "B"))
+    assert left.side == "left" and left.values["sources"] == ["chest strap", "injury log"]
 
 
-def test_overload_confidence_grows_with_its_signals():
-    weak = _overload(_f(BIAS, "left", 0.35), _f(FATIGUE, "left", 0.35))[0].confidence
-    strong = _overload(_f(BIAS, "left", 0.6), _f(FATIGUE, "left", 0.8))[0].confidence
-    assert 0 < weak < strong <= 0.6  # grade C caps the composite
+def test_overload_bilateral_signal_never_supports_a_side():
+    """One sided signal plus a bilateral one (fatigue drift in both legs, a load spike) is not a pattern."""
+    assert _overload(_f(BIAS, "right", 0.9), _f(FATIGUE, "both", 0.9, "B")) == []
+    assert _overload(_f(BIAS, "right", 0.9), _f("load-spike", "none", 0.9, "B")) == []
+    assert _overload(_f(FATIGUE, "both", 0.9, "B"), _f("load-spike", "none", 0.9, "B")) == []
+
+
+def test_overload_same_source_counts_once():
+    """Balance bias, a late balance shift and the persistent bias all come from the chest strap."""
+    same = (_f(BIAS, "left", 0.9), _f(FATIGUE, "left", 0.9, "B"), _f("persistent-side-bias", "left", 0.9))
+    assert _overload(*same) == []
+
+
+def test_overload_pods_agreeing_with_the_strap_are_two_sources():
+    (left,) = _overload(_f(BIAS, "left", 0.8), _f(PODS, "left", 0.9))
+    assert left.side == "left" and set(left.values["sources"]) == {"chest strap", "RunScribe pods"}
+    # pods and strap disagreeing on the side: nothing
+    assert _overload(_f(BIAS, "left", 0.8), _f(PODS, "right", 0.9)) == []
+    # the strap and a third source on the left, the pods on the right: still no side claim
+    assert _overload(_f(BIAS, "left", 0.8), _f(CAPACITY, "left", 0.8, "B"), _f(PODS, "right", 0.9)) == []
+
+
+def test_overload_is_capped_at_possible_and_ends_in_what_to_check():
+    weak = _overload(_f(BIAS, "left", 0.35), _f(CAPACITY, "left", 0.35, "B"))[0]
+    strong = _overload(_f(BIAS, "left", 1.0), _f(CAPACITY, "left", 1.0, "B"), _f(SAME_SIDE, "left", 1.0, "B"))[0]
+    assert 0 < weak.clarity < strong.clarity <= 1.0
+    assert weak.confidence < 0.4 and strong.confidence < 0.4  # "possible", however many sources agree
+    assert strong.evidence == "C"
+    assert strong.action.startswith("What to check:") and "physiotherapist" in strong.action
+    assert "left" not in strong.action and "right" not in strong.action  # no exercise side
+    assert "Schuermans" not in strong.message and "hypothesis" not in strong.title.lower()
 
 
 # --------------------------------------------------------------------------- form-zones

@@ -53,7 +53,7 @@ def test_rules_lists_every_rule_with_evidence_and_thresholds():
         assert rule_id in wide.stdout
     assert "notable_pts = 0.7" in wide.stdout
     assert "gct_rise_pct = 3" in wide.stdout
-    assert "grade" in wide.stdout and "thresholds" in wide.stdout
+    assert "evidence" in wide.stdout and "thresholds" in wide.stdout
     narrow = CliRunner().invoke(app, ["rules"], env={"COLUMNS": "80"})
     assert all(rule_id in narrow.stdout for rule_id in BUILTIN)  # whole, on one line each
     assert "fitglute rules show ID" in narrow.stdout
@@ -72,6 +72,12 @@ def test_rules_json_parses_and_carries_every_field():
     assert rules["gct-balance-bias"]["thresholds"]["strong_pts"] == 2.2
     assert rules["form-zones"]["evidence"] == "C"
     assert rules["posterior-chain-overload"]["evidence"] == "C"
+    # grades follow reference/evidence.md (issue 13), each with its source and its size
+    assert rules["gct-balance-bias"]["evidence"] == "C" and "Malisoux" in rules["gct-balance-bias"]["evidence_source"]
+    assert rules["load-spike"]["evidence"] == "B" and "Frandsen" in rules["load-spike"]["evidence_source"]
+    assert "100 %" in rules["load-spike"]["sizing"] and rules["gct-balance-bias"]["evidence_word"] == "weak"
+    assert all(rules[r]["sizing"] for r in BUILTIN)
+    assert "context only" in rules["posterior-chain-overload"]["evidence_source"]
 
 
 def test_rules_show_explains_one_rule():
@@ -82,7 +88,12 @@ def test_rules_show_explains_one_rule():
     for key in ("notable_pts = 0.7", "strong_pts = 2.2", "alone_weight", "min_clean_s = 600"):
         assert key in text
     assert "Garmin" in text and "Malisoux" in text  # sources of the thresholds and the grade
-    assert "Evidence B" in text
+    assert "Evidence C (weak)" in text and "Size: 0.5 just past Garmin's green band" in text
+
+
+def test_rules_list_shows_grades_sources_and_sizes():
+    text = invoke("rules").stdout
+    assert "C (weak)" in text and "B (moderate)" in text and "Frandsen" in text and "size:" in text
 
 
 def test_rules_show_unknown_id_exits_2():
@@ -102,11 +113,13 @@ def test_analyze_shows_findings_with_title_side_and_confidence(generated):
     assert "Findings" in text
     assert "Left/right ground-contact imbalance" in text
     assert "[left]" in text
-    assert "likely" in text  # the confidence bar's word for 0.5–0.7
-    assert "Next step" in text and "evidence B" in text
+    # two axes, not one product word: how clear the signal is, how strong the evidence
+    assert "signal" in text and "clear · evidence weak (C)" in text and "likely" not in text
+    assert "Next step" in text and "evidence weak (C)" in text
+    assert "Stop and get assessed on sudden pain" in text  # the red-flag line under the findings
     assert "not a diagnosis" in text
     detail = invoke("analyze", "--detail", str(generated["left"])).stdout
-    assert "Evidence B" in detail and "Measured: GCT balance" in detail
+    assert "Evidence C" in detail and "Measured: GCT balance" in detail
 
 
 def test_analyze_shows_not_assessed_lines(generated):
@@ -125,7 +138,9 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
         assert isinstance(obj["findings"], list)
         assert isinstance(obj["not_assessed"], dict)
         for f in obj["findings"]:
-            assert {"rule", "title", "side", "confidence", "evidence", "message", "values"} <= set(f)
+            assert {"rule", "title", "side", "confidence", "clarity", "evidence", "message", "values"} <= set(f)
+            assert f["clarity_word"] in ("faint", "moderate", "clear")
+            assert f["evidence_word"] in ("strong", "moderate", "weak")
             assert isinstance(f["rule"], str) and isinstance(f["title"], str) and isinstance(f["message"], str)
             assert f["side"] in ("left", "right", "both", "none")
             assert isinstance(f["confidence"], float) and 0 <= f["confidence"] <= 1
@@ -136,7 +151,7 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
     by_file = {Path(o["file"]).stem: o for o in objects}
     over = {f["rule"]: f for f in by_file["overload-right"]["findings"]}
     assert over["gct-balance-bias"]["side"] == "right"
-    assert over["posterior-chain-overload"]["side"] == "right"
+    assert "posterior-chain-overload" not in over  # bias and late shift: one chest strap, one source
     assert over["fatigue-drift"]["values"]["gct_ms_change_pct"] > 3
     confidences = [f["confidence"] for f in by_file["overload-right"]["findings"]]
     assert confidences == sorted(confidences, reverse=True)  # most confident first

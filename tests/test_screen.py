@@ -66,7 +66,7 @@ def test_detail_keeps_the_full_form_with_numbers_in_words(demo: RunResult) -> No
     full = capture(100, lambda c: render_run(demo, c, detail=True))
     assert len(full.splitlines()) > len(short.splitlines()) + 20
     # the balance finding's numbers in words with units, not balance_left_pct / ci / flat_running_min
-    balance = demo.findings[0].values
+    balance = next(f for f in demo.findings if f.rule == "gct-balance-bias").values
     assert f"GCT balance {balance['balance_left_pct']:.1f} % left" in full
     assert f"95 % interval {balance['ci'][0]:.1f}–{balance['ci'][1]:.1f}" in full
     assert "balance_left_pct" not in full and "flat_running_min" not in full
@@ -83,7 +83,9 @@ def test_detail_cuts_no_cell(demo: RunResult, width: int) -> None:
 def test_faint_findings_are_not_shown_and_never_top_the_table(demo: RunResult) -> None:
     from dataclasses import replace
 
-    faint = replace(demo.findings[0], rule="example-negative-split", title="Negative split", confidence=0.001)
+    faint = replace(
+        demo.findings[0], clarity=0.001, rule="example-negative-split", title="Negative split", confidence=0.001
+    )
     result = replace(demo, findings=[faint])
     text = capture(100, lambda c: render_run(result, c))
     assert "Negative split" not in text and "1 finding too faint to show" in text
@@ -105,10 +107,12 @@ def test_batch_table_is_one_line_per_file_over_the_shared_corpus(corpus_results:
     text = capture(width, lambda c: render_table(corpus_results, c))
     lines = text.splitlines()
     assert widest(text) <= width
-    # title, header, rule, one row per file, the summary
-    assert len(lines) == len(corpus_results) + 4, text
+    # title, header, rule, one row per file, the summary, then the red-flag line (wrapped)
+    n = len(corpus_results)
+    assert lines[n + 3].startswith(f"{n} files: ") and lines[n + 4].startswith("Stop and get assessed"), text
+    assert len(lines) <= n + 4 + 3
     names = [Path(r.file).name for r in corpus_results]
-    rows = lines[3:-1]
+    rows = lines[3 : n + 3]
     for name, row in zip(names, rows, strict=True):
         shown = row.split()[0]
         if "…" in shown:  # shortened: the start and, above all, the end (date + extension) kept
@@ -120,7 +124,6 @@ def test_batch_table_is_one_line_per_file_over_the_shared_corpus(corpus_results:
     for r, row in zip(corpus_results, rows, strict=True):
         if r.ok and r.start_time:
             assert compact_start(r.start_time)[:10] in row
-    assert lines[-1].startswith(f"{len(corpus_results)} files: ")
 
 
 def test_batch_table_at_100_columns_has_the_numbers(corpus_results: list[RunResult]) -> None:
@@ -134,7 +137,7 @@ def test_one_skipped_file_is_one_line() -> None:
     skipped = RunResult.failed("/data/ride.fit", "skipped", "not a running activity (sport: cycling)")
     text = capture(80, lambda c: render_table([skipped], c))
     assert text.splitlines() == ["/data/ride.fit: skipped — not a running activity (sport: cycling)"]
-    two = capture(80, lambda c: render_table([skipped, skipped], c)).splitlines()[-1]
+    two = capture(80, lambda c: render_table([skipped, skipped], c)).splitlines()[-1]  # no findings: no red flag
     assert two == "2 files: 0 analysed, 2 skipped (not running)"
 
 

@@ -138,7 +138,12 @@ def render_history(runs: list[dict[str, Any]], total: int) -> None:
             fmt_value(r["cadence_spm"], 0),
             findings_text(r["findings"]),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if any(r["findings"] for r in runs):  # the red-flag line wherever findings are shown
+        from fitglute.model.safety import RED_FLAGS
+
+        console.print(RED_FLAGS, style="dim", markup=False)
 
 
 def own_evidence_lines(tests: list[Any], symptoms: list[Any]) -> list[str]:

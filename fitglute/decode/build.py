@@ -101,7 +101,28 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
         partial=bool(dec.warnings),
     )
     run.dynamics_source = dynamics_source(run)
+    run.after_bike = after_bike(sessions, running)
     return run
+
+
+#: a run leg starting within this long after a bike leg ended is a brick (transition included)
+BRICK_GAP_S = 1800.0
+
+
+def after_bike(sessions: list[dict], running: list[dict]) -> bool:
+    """The first running session started within :data:`BRICK_GAP_S` of a cycling session's end."""
+    if not running or len(running) == len(sessions):
+        return False
+    start = running[0].get("start_time")
+    if start is None:
+        return False
+    for s in sessions:
+        if s.get("sport") != "cycling" or s.get("start_time") is None:
+            continue
+        end = s["start_time"] + (s.get("total_elapsed_time") or s.get("total_timer_time") or 0.0)
+        if 0.0 <= start - end <= BRICK_GAP_S or (s["start_time"] <= start <= end):
+            return True
+    return False
 
 
 def _nothing_usable(dec: Decoded) -> str:

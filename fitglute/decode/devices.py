@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fitglute.decode.decoded import Decoded, as_number
@@ -13,6 +14,10 @@ _ANT_KIND = {120: "heart_rate", 124: "footpod", 11: "power", 31: "muscle_oxygen"
 _BLE_KIND = {1: "heart_rate", 6: "footpod", 2: "power"}
 _CHEST_PRODUCTS = {"hrm_run", "hrm_tri", "hrm_swim", "hrm4_run", "hrm_pro", "hrm_pro_plus", "hrm_fit", "hrm_600"}
 _POD_PRODUCTS = {"running_dynamics_pod"}
+#: Garmin watches that record running dynamics only from an accessory: wrist-based dynamics came with
+#: the FR255/265/955/965, fēnix 7 / epix 2 and later (fit-running-fields.md §3). Dynamics in a file from
+#: one of these came from a strap (or the RD pod, which the file would name) even when it names none.
+_NO_WRIST_DYNAMICS = re.compile(r"^garmin (fr(245|620|630|645|735xt|745|920xt|935|945)|fenix[2356])", re.IGNORECASE)
 
 
 def find_sensors(devices: list[dict[str, Any]]) -> list[Sensor]:
@@ -59,5 +64,7 @@ def dynamics_source(run: Run) -> str:
         return "chest"
     if (run.device or "").startswith("stryd"):
         return "footpod"
+    if _NO_WRIST_DYNAMICS.match(run.device or ""):
+        return "chest"  # the watch has no wrist dynamics: an unnamed strap sent them
     return "watch"  # wrist-based dynamics, or an accessory the file does not name
 

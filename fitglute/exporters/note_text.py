@@ -9,9 +9,10 @@ Format (``detail="summary"``, at most ~600 characters, lines short enough for a 
     ── fitglute ──
     GCT 251 ms · L/R balance 53.2/46.8 %
     Cadence 171 spm · VO 8.9 cm · VR 7.6 %
-    • Left: Left/right ground-contact imbalance — likely (evidence B)
-    • Late-run fatigue drift at matched speed — possible (evidence B)
-    Try: Add single-leg glute bridges and hip-extension drills with extra sets on the left, …
+    • Left: Left/right ground-contact imbalance — signal clear · evidence weak (C)
+    • Late-run fatigue drift at matched speed — signal faint · evidence moderate (B)
+    Try: No change needed on this alone, and no side for exercises from it: compare later runs …
+    Stop and get assessed on sudden pain, a "pop", swelling, or pain that changes how you run; …
     Hypotheses from running dynamics, not a diagnosis.
     ── end fitglute ──
 
@@ -20,8 +21,9 @@ fields that are public by nature, never from a rule's free text:
 
 * the run's own measured numbers (:class:`~fitglute.model.result.RunResult` metrics, the balance
   interval, the matched-speed drift, minutes of clean running);
-* per finding only :data:`PUBLIC_FIELDS` — the rule id, side, confidence (as a *word*), evidence
-  grade and the suggested action — plus what the rule *declares* (its title and evidence source,
+* per finding only :data:`PUBLIC_FIELDS` — the rule id, side, confidence (for the order), signal
+  clarity and evidence grade (as *words*: the two axes) and the suggested action — plus what the
+  rule *declares* (its title and evidence source,
   from the rule registry, so no per-run text can slip in through them). A finding's ``message`` and
   ``values`` are never read: a message may quote the injury log, values may carry dates;
 * findings of rules that read what the runner logged by hand (:data:`PRIVATE_INPUTS` in the rule's
@@ -32,11 +34,12 @@ fields that are public by nature, never from a rule's free text:
 * findings of a rule fitglute does not know (a plugin removed since) are left out: their fields
   cannot be checked.
 
-Confidence words: < 0.4 "possible", 0.4 to < 0.7 "likely", ≥ 0.7 "strong signal" (one function,
-:func:`fitglute.rules.confidence.confidence_word`). ``detail="full"`` shows up to 4 findings (2 in
-summary) with their evidence source, step length, clean minutes, the balance interval, the GCT
-drift and which rules could not judge the run. Plain text only (no links, no markdown); content is
-collapsed to single lines, so nothing can forge a marker line.
+Two axes, never one product word (:mod:`fitglute.model.axes`): signal clarity < 0.4 "faint", < 0.7
+"moderate", else "clear"; evidence A "strong", B "moderate", C "weak". When findings are shown the
+red-flag line (:data:`fitglute.model.safety.RED_FLAGS`) is always in the block. ``detail="full"``
+shows up to 4 findings (2 in summary) with their evidence source, step length, clean minutes, the
+balance interval, the GCT drift and which rules could not judge the run. Plain text only (no links,
+no markdown); content is collapsed to single lines, so nothing can forge a marker line.
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fitglute.model.finding import Finding
+from fitglute.model.axes import axes_text
+from fitglute.model.finding import EVIDENCE_WEIGHT, Finding
 from fitglute.model.history import Injury
 from fitglute.model.result import RunResult
+from fitglute.model.safety import RED_FLAGS
 from fitglute.rules.confidence import confidence_word as _word
 
 START_MARKER = "── fitglute ──"
@@ -62,7 +67,7 @@ FULL_MAX_CHARS = 1400
 #: the only fields of a :class:`Finding` the note reads (``message`` and ``values`` never are); a new
 #: structured field meant for the public (say, how clear the signal is) is added here, to
 #: :class:`PublicFinding` and to the finding line — nothing else reaches the block
-PUBLIC_FIELDS = ("rule", "side", "confidence", "evidence", "action")
+PUBLIC_FIELDS = ("rule", "side", "confidence", "clarity", "evidence", "action")
 #: what a rule names in ``needs`` when it reads what the runner logged by hand (health data: the
 #: injury log, the side-to-side strength tests, the symptom log)
 PRIVATE_INPUTS = frozenset({"injury log", "capacity tests", "symptom log"})
@@ -80,6 +85,7 @@ class PublicFinding:
     source: str  # the rule's declared evidence source
     side: str
     confidence: float
+    clarity: float  # how clear the signal is in this run (0–1)
     grade: str
     action: str
     private: bool  # the rule reads the injury log: shown only when injuries may be shown
@@ -99,12 +105,16 @@ def public_view(finding: Finding, rules: Mapping[str, Any]) -> PublicFinding | N
         return None
     side = str(fields["side"] or "").lower()
     grade = str(fields["evidence"] or "").strip().upper()[:1]
+    clarity = _number(fields["clarity"])
+    if clarity is None:  # a finding stored before the two axes: its confidence without the grade weight
+        clarity = (_number(fields["confidence"]) or 0.0) / EVIDENCE_WEIGHT.get(grade, 1.0)
     return PublicFinding(
         rule=rule.id,
         title=str(rule.title),
         source=str(rule.evidence.source),
         side=side if side in _SIDES else "none",
         confidence=_number(fields["confidence"]) or 0.0,
+        clarity=max(0.0, min(1.0, clarity)),
         grade=grade if grade in ("A", "B", "C") else "",
         action=str(fields["action"] or ""),
         private=is_private_rule(rule),
@@ -142,6 +152,8 @@ def build_note(
     public = [p for p in (public_view(f, rules) for f in result.findings) if p and (show_private or not p.private)]
     findings = sorted(public, key=lambda p: -p.confidence)[: 4 if full else 2]
     body = _headline(result, full) + _finding_lines(findings, full) + _action_line(findings, full)
+    if findings:
+        body.append(RED_FLAGS)  # wherever findings are shown; never dropped to make room
     optional = []
     if full:
         optional += _not_assessed_line(result.not_assessed, rules, show_private)
@@ -237,10 +249,9 @@ def _finding_lines(findings: list[PublicFinding], full: bool) -> list[str]:
     for finding in findings:
         side = _SIDES.get(finding.side)
         title = _one_line(finding.title or finding.rule, 70 if full else 50)
-        tail = confidence_word(finding.confidence)
-        source = _one_line(finding.source, 40) if full else ""
-        if finding.grade:
-            tail += f" (evidence {finding.grade}{', ' + source if source else ''})"
+        tail = axes_text(finding.clarity, finding.grade)
+        if full and finding.source:
+            tail += f"; {_one_line(finding.source, 40)}"
         lines.append(f"• {side + ': ' if side else ''}{title} — {tail}")
     return lines
 

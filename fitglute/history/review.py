@@ -40,7 +40,7 @@ MIN_BASELINE_RUNS = 3
 BALANCE_FLOOR_PTS = BALANCE_GREEN_PTS
 GCT_FLOOR_FRACTION = 0.02
 #: runs whose dynamics are not comparable with the runner's usual outdoor running
-NOT_EASY = frozenset({"treadmill", "indoor", "track", "hilly", "short", "intervals", "no-dynamics"})
+NOT_EASY = frozenset({"treadmill", "indoor", "track", "hilly", "short", "intervals", "variable-pace", "no-dynamics"})
 
 
 def _midnight(day: date) -> float:

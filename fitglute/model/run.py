@@ -81,6 +81,7 @@ class Run:
     duration_s: float | None = None  # timer time of the running sessions
     distance_m: float | None = None
     partial: bool = False  # the file was damaged or cut short; what decoded was kept
+    after_bike: bool = False  # the run leg of a multisport file that came straight off a bike leg (a brick)
 
     @property
     def indoor(self) -> bool:

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from fitglute.model.axes import axes_text, clarity_word, evidence_word
 from fitglute.model.channels import CORE_CHANNELS, DYNAMICS_KEYS
 from fitglute.model.channels import label as channel_label
 from fitglute.model.result import RunResult
@@ -35,7 +36,7 @@ from fitglute.report.format import (
     short_name,
 )
 from fitglute.rules import zones
-from fitglute.rules.confidence import confidence_word, shown
+from fitglute.rules.confidence import shown
 
 Hint = Callable[[str, str], str]
 ZONE_STYLE = {"purple": "magenta", "blue": "bright_blue", "green": "green", "orange": "dark_orange", "red": "red"}
@@ -147,7 +148,9 @@ def drift_table(result: RunResult, wide: bool = True) -> Table | None:
         return None
     table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left")
     table.add_column("early → late", no_wrap=True)
-    table.add_column("change", justify="right", no_wrap=True)
+    # indoors the watch's speed is itself an estimate (wrist or foot pod): nothing to match against
+    indoor = bool({"treadmill", "indoor"} & set(result.flags))
+    table.add_column("change, speed not matched (indoor)" if indoor else "change", justify="right", no_wrap=True)
     table.add_column("95 % interval", justify="right", style="dim", no_wrap=True)
     if wide:
         table.add_column("before speed matching", justify="right", style="dim", no_wrap=True)
@@ -206,26 +209,30 @@ def drift_line(result: RunResult, most: int = 3) -> Text | None:
     return t
 
 
-def confidence_bar(conf: float, width: int = 10) -> Text:
-    filled = round(conf * width)
-    t = Text("█" * filled, style="yellow")
+def axes_line(clarity: float, grade: str, width: int = 10) -> Text:
+    """The two axes of a finding: how clear the signal is in this run (a bar) and how strong the
+    evidence is that it matters (the grade in words) — never one product word."""
+    filled = round(clarity * width)
+    t = Text("signal ", style="dim")
+    t.append("█" * filled, style="yellow")
     t.append("░" * (width - filled), style="dim")
-    t.append(f" {conf:.2f} {confidence_word(conf)}")
+    t.append(f" {clarity_word(clarity)} · evidence {evidence_word(grade)} ({grade})")
     return t
 
 
 def finding_head(f: dict[str, Any], bar: bool = True) -> Text:
-    """Grade badge, title, side and how clear the signal is — one line."""
+    """Grade badge, title, side, how clear the signal is and how strong the evidence — one line."""
     head = Text()
     head.append(f" {f['evidence']} ", style=GRADE_STYLE.get(f["evidence"], "bold"))
     head.append(f" {f['title']}", style="bold")
     if f["side"] in ("left", "right", "both"):
         head.append(f"  [{f['side']}]", style="cyan")
     head.append("  ")
+    clarity = f["clarity"] if f.get("clarity") is not None else f["confidence"]
     if bar:
-        head.append_text(confidence_bar(f["confidence"]))
+        head.append_text(axes_line(clarity, f["evidence"]))
     else:
-        head.append(f"{confidence_word(f['confidence'])} ({f['confidence']:.2f}) · evidence {f['evidence']}")
+        head.append(axes_text(clarity, f["evidence"]), style="dim")
     return head
 
 
@@ -263,6 +270,8 @@ def findings_section(result: RunResult, hint: Hint | None = None, detail: bool =
         items.append(Text(f"{plural(faint, 'finding')} below the display threshold (in --json)", style="dim"))
     reasons = {k: hint(r, result.hints[k]) if hint and k in result.hints else r for k, r in result.not_assessed.items()}
     items.extend(not_assessed_lines(reasons) if detail else not_assessed_summary(reasons))
+    if findings:  # the red-flag line wherever findings are shown
+        items.append(Text(RED_FLAGS, style="bold"))
     return Group(*items)
 
 
@@ -328,8 +337,6 @@ def render_run(result: RunResult, console: Console, hint: Hint | None = None, de
     for w in result.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
     parts += [Text(""), findings_section(result, hint, detail)]
-    if shown(result.findings):
-        parts.append(Text(RED_FLAGS, style="yellow"))
     name = short_name(str(result.file or "run").rsplit("/", 1)[-1], max(10, console.width - 16))
     console.print(Panel(Group(*parts), title=f"fitglute · {name}", title_align="left"))
     console.print(Text("Hypotheses from running dynamics, not a diagnosis.", style="dim italic"))
@@ -404,13 +411,15 @@ def render_table(results: list[RunResult], console: Console) -> None:
         table.add_row(*row)
     console.print(table)
     console.print(summary_line(results))
+    if any(shown(r.findings) for r in results):  # the red-flag line wherever findings are shown
+        console.print(Text(RED_FLAGS, style="dim"))
 
 
 def top_line(f: Any, width: int = 80) -> str:
-    """A finding in a table cell: ``title (side, likely)``, or its rule id where the title is too
-    long — ids are short and what ``fitglute rules`` lists, so they are never cut."""
+    """A finding in a table cell: ``title (side, signal clear · C)``, or its rule id where the
+    title is too long — ids are short and what ``fitglute rules`` lists, so they are never cut."""
     side = f"{f.side}, " if f.side in ("left", "right", "both") else ""
-    tail = f" ({side}{confidence_word(f.confidence)})"
+    tail = f" ({side}signal {clarity_word(f.signal_clarity)} · {f.evidence})"
     if len(f.title) + len(tail) <= width:
         return f.title + tail
     return f.rule + (tail if len(f.rule) + len(tail) <= width else f" ({f.side})" if side else "")

@@ -35,6 +35,7 @@ class RuleSet:
     rules: list[Rule]
     thresholds: dict[str, dict[str, float]]
     groups: dict[str, str | None]
+    sources: dict[str, str | None]
 
     def judge(
         self,
@@ -48,6 +49,7 @@ class RuleSet:
         Findings accumulate in ``ctx.findings``, most confident first.
         """
         ctx.groups = self.groups
+        ctx.sources = self.sources
         chosen = [r for r in self.rules if only is None or only(r)]
         if order is not None:
             chosen.sort(key=order)
@@ -61,7 +63,8 @@ def ruleset(rules: Mapping[str, Rule], config: dict[str, Any] | None = None) -> 
     thresholds = resolve(dict(rules), overrides)
     off = disabled(overrides)
     groups = {r.id: r.signal_group for r in rules.values()}
-    return RuleSet([r for r in rules.values() if r.id not in off], thresholds, groups)
+    sources = {r.id: r.measured_by for r in rules.values()}
+    return RuleSet([r for r in rules.values() if r.id not in off], thresholds, groups, sources)
 
 
 def evaluate(

@@ -111,14 +111,16 @@ def _bias_finding(
     strength = 0.5 + 0.25 * count_part + 0.25 * size_part
     conf = GRADE_WEIGHT[PERSISTENT_BIAS.evidence.grade] * (cur.quality or 0.0) * strength
     msg = (
-        f"In {len(same)} of your last {window} comparable runs on this sensor your {side} foot stayed on the "
-        f"ground longer than your own baseline ({base.median:.1f} % left, from {base.runs} earlier runs): this "
-        f"run {cur.balance:.1f} % left. A bias that persists run after run is more than noise, but left/right "
-        "asymmetry alone did not predict injury in 836 runners (Malisoux 2024): treat it as one clue."
+        f"In {len(same)} of your last {window} comparable runs on this sensor ({cur.sensor}) the balance "
+        f"showed a longer ground contact on the {side} than your own baseline ({base.median:.1f} % left, "
+        f"from {base.runs} earlier runs): this run {cur.balance:.1f} % left. A reading that persists run "
+        "after run is more than noise, but it is a sensor estimate, and in 836 runners left/right asymmetry "
+        "neither predicted injury nor differed on the leg later injured (Malisoux 2024); the longer-contact "
+        "side is not necessarily the weaker one."
     )
     action = (
-        f"Keep an eye on it: single-leg strength work (glute bridges, step-downs) with extra sets on the {side}; "
-        "if it grows or pain appears on that side, see a physiotherapist."
+        "Keep an eye on it, with no exercise side from this alone: a side-to-side strength test (single-leg heel "
+        "raise, single-leg bridge), logged, says which side needs extra work; if pain appears, see a physiotherapist."
     )
     values = {
         "balance_left_pct": cur.balance,
@@ -173,6 +175,10 @@ PERSISTENT_BIAS = Rule(
     summary="GCT balance off your own per-sensor baseline to the same side in ≥ 3 of the last 5 flat outdoor runs.",
     stage=STAGE_HISTORY,
     signal_group="persistent asymmetry",
+    sizing=(
+        "0.5 at 3 of the last 5 runs just past the band, + up to 0.25 for more runs, + up to 0.25 for the size "
+        "(band = max(Garmin's green half-width 0.7 pts, 2 × your own run-to-run spread))"
+    ),
 )
 
 RULES = (PERSISTENT_BIAS,)

@@ -181,6 +181,8 @@ CAPACITY_ASYMMETRY = Rule(
     summary="The latest test of a kind (heel raise, bridge, hop, pogo) below 90 % LSI → side = the weaker side.",
     stage=STAGE_HISTORY,
     signal_group="capacity asymmetry",
+    measured_by="strength test",
+    sizing="0.5 just below LSI 90 %, 1.0 at LSI 70 % (pogo: pain difference 2 → 5 points); + 0.1 per further test",
 )
 
 RULES = (CAPACITY_ASYMMETRY,)

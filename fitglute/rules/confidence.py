@@ -8,13 +8,17 @@ Confidence (0–1)::
   supports reading this signal this way (reference/evidence.md);
 * ``data_quality``: clean running time (saturating at 30 min, square root below), the coverage
   of the channels the rule uses, the sensor (chest/pod 1.0, footpod 0.9, watch 0.8) and the
-  run's conditions (treadmill/track ×0.6, intervals ×0.5, hilly ×0.8, partial file ×0.9);
+  run's conditions (treadmill/track ×0.6, intervals or a variable pace ×0.5, hilly ×0.8, partial
+  file ×0.9);
 * ``strength``: how far past the rule's "notable" threshold the effect is (0.5 just past it,
   1.0 at the "strong" threshold), times how much of that excess survives the run's own noise
   (the 95 % interval): ``size × (0.5 + 0.5 × separation)``.
 
-A finding is reported only when the 95 % interval clears the notable threshold; the wording
-maps confidence to words: < 0.4 "possible", < 0.7 "likely", else "strong signal".
+A finding is reported only when the 95 % interval clears the notable threshold. What a reader sees is
+two axes (:mod:`fitglute.model.axes`): the signal clarity (``data_quality × strength``, the finding's
+``clarity``) and the evidence grade; ``confidence`` orders findings, and its word
+(:func:`confidence_word`: < 0.4 "possible", < 0.7 "likely", else "strong signal") remains for the
+composite's cap and the one-line tables.
 """
 
 from __future__ import annotations
@@ -22,9 +26,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-GRADE_WEIGHT = {"A": 1.0, "B": 0.85, "C": 0.6}
+from fitglute.model.finding import EVIDENCE_WEIGHT
+
+GRADE_WEIGHT = EVIDENCE_WEIGHT
 SENSOR_QUALITY = {"chest": 1.0, "pod": 1.0, "footpod": 0.9, "watch": 0.8, "none": 0.0}
-CONDITION_QUALITY = {"treadmill": 0.6, "track": 0.6, "intervals": 0.5, "hilly": 0.8, "partial": 0.9}
+CONDITION_QUALITY = {
+    "treadmill": 0.6,
+    "track": 0.6,
+    "intervals": 0.5,
+    "variable-pace": 0.5,
+    "hilly": 0.8,
+    "partial": 0.9,
+}
 FULL_QUALITY_S = 1800.0
 
 

@@ -13,7 +13,12 @@ Rule-specific factors, each a threshold the user can see (``fitglute rules show 
 Malisoux 2024); ``form-zones`` × ``info_weight`` 0.6 with strength 0.5 (orange) or 1.0 (red), so it
 stays below 0.5; ``fatigue-drift`` adds ``agreement_bonus`` to the strength per further agreeing
 channel group (GCT; VO and vertical ratio count as one; cadence and step length count as one);
-``posterior-chain-overload`` combines its signals as ``grade C × combine_weight × (1 − Π(1 − cᵢ))``.
+``posterior-chain-overload`` combines the signal clarities of ≥ 2 sided signals from different
+measurement sources as ``1 − Π(1 − clarityᵢ)`` and caps its confidence below "likely".
+
+Every finding carries two axes (:mod:`fitglute.model.axes`): ``clarity``, how clear the signal is in
+this run (data quality × strength), and its evidence grade; ``confidence`` (grade weight × clarity ×
+any rule weight) only orders findings.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fitglute.model.finding import EVIDENCE_WEIGHT as GRADE_WEIGHT
 from fitglute.model.finding import SIDES, Finding, NotAssessed
 
 #: when a rule runs: on the run alone, with the runner's history, or on other rules' findings
@@ -58,6 +64,8 @@ class RuleContext:
     summary: Any = None
     findings: list[Finding] = field(default_factory=list)
     groups: Mapping[str, str | None] = field(default_factory=dict)
+    #: rule id → the measurement source it declares (:attr:`Rule.measured_by`)
+    sources: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +81,14 @@ class Rule:
     #: what the finding is evidence of ("contact asymmetry", "within-run fatigue", …): findings of
     #: one group are the same evidence seen twice and count once; None = not a body signal
     signal_group: str | None = None
+    #: how the size of a finding grows with the effect, and where that scale comes from (shown by
+    #: ``fitglute rules``): the grade says how much the evidence supports the signal, this says
+    #: how big an effect counts for how much
+    sizing: str = ""
+    #: the measurement behind a sided signal ("chest strap", "per-foot pods", "runner's log", …):
+    #: the composite needs two sided signals from *different* sources; None = the run's own
+    #: dynamics source (``metrics.dynamics_source``)
+    measured_by: str | None = None
 
     def finding(
         self,
@@ -84,8 +100,13 @@ class Rule:
         action: str,
         values: dict[str, Any],
         title: str | None = None,
+        clarity: float | None = None,
     ) -> Finding:
+        """The rule's finding; ``clarity`` is how clear the signal is in this run (0–1, before
+        the evidence weight), derived from ``confidence`` ÷ the grade weight when not given."""
         assert side in SIDES
+        if clarity is None:
+            clarity = confidence / GRADE_WEIGHT.get(self.evidence.grade, 1.0)
         return Finding(
             rule=self.id,
             title=title or self.title,
@@ -96,6 +117,7 @@ class Rule:
             message=message,
             action=action,
             values=values,
+            clarity=max(0.0, min(1.0, float(clarity))),
         )
 
 
@@ -108,11 +130,65 @@ def judge(
     most confident first.
     """
     not_assessed: dict[str, NotAssessed] = {}
+    reconciled = False
     for rule in sorted(rules, key=lambda r: r.stage):
+        if rule.stage >= STAGE_COMPOSITE and not reconciled:
+            reconcile_sides(ctx)
+            reconciled = True
         out = rule.check(ctx, thresholds[rule.id])
         if isinstance(out, NotAssessed):
             not_assessed[rule.id] = out
         else:
             ctx.findings.extend(out)
+    if not reconciled:
+        reconcile_sides(ctx)
     ctx.findings.sort(key=lambda f: -f.confidence)
     return not_assessed
+
+
+#: the run's own dynamics sensor in words, for findings of rules that declare no source of their own
+NATIVE_SOURCE = {"chest": "chest strap", "pod": "running-dynamics pod", "watch": "watch", "footpod": "foot pod"}
+
+
+def native_source(ctx: RuleContext) -> str:
+    """The run's dynamics sensor in words: from the metrics, or — when history rules are judged
+    again from the store, without a decoded run — from the summary's sensor key ("chest: …")."""
+    source = getattr(ctx.metrics, "dynamics_source", None)
+    if source is None and ctx.summary is not None:
+        source = str(getattr(ctx.summary, "sensor", "") or "").split(":", 1)[0] or None
+    source = source or "watch"
+    return NATIVE_SOURCE.get(source, source)
+
+
+def reconcile_sides(ctx: RuleContext) -> None:
+    """Two sensors that measure the same thing and name opposite sides: show both, claim neither.
+
+    Findings of one signal group (say "contact asymmetry": the chest strap's balance and the per-foot
+    pods' contact time) from different measurement sources that point to opposite sides keep their
+    numbers, gain a sentence naming both sides, and lose their side (``"none"``), so neither a report
+    nor the composite builds on a side the sensors do not agree on. A finding that already dropped
+    its side for the same reason lists the sides it saw in ``values["sides"]`` ({source: side}).
+    """
+    native = native_source(ctx)
+    by_group: dict[str, list[Finding]] = {}
+    for f in ctx.findings:
+        group = ctx.groups.get(f.rule)
+        if group and (f.side in ("left", "right") or isinstance(f.values.get("sides"), dict)):
+            by_group.setdefault(group, []).append(f)
+    for group_findings in by_group.values():
+        seen: dict[str, str] = {}
+        for f in group_findings:
+            if f.side in ("left", "right"):
+                seen.setdefault(ctx.sources.get(f.rule) or native, f.side)
+            elif isinstance(f.values.get("sides"), dict):
+                for src, side in f.values["sides"].items():
+                    seen.setdefault(str(src), str(side))
+        if len(set(seen.values()) & {"left", "right"}) < 2:
+            continue
+        said = ", ".join(f"{src} {side}" for src, side in sorted(seen.items()))
+        for f in group_findings:
+            if f.side not in ("left", "right"):
+                continue
+            f.message += f" The sensors disagree on the side ({said}), so no side is claimed."
+            f.values["sides"] = dict(sorted(seen.items()))
+            f.side = "none"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fitglute.rules.common import MIN_CLEAN, too_little_data
+from fitglute.rules.common import MIN_CLEAN, no_dynamics_reason, sensor_words, too_little_data, uneven_pace_reason
 from fitglute.rules.confidence import GRADE_WEIGHT, data_quality, strength
 from fitglute.rules.engine import Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
 
@@ -28,9 +28,9 @@ GROUPS = {
 def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
     m = ctx.metrics
     if m.dynamics_source == "none":
-        return NotAssessed("no running dynamics in this file")
-    if "intervals" in m.flags:
-        return NotAssessed("intervals: the pace changes too much to compare early and late running")
+        return NotAssessed(no_dynamics_reason(ctx))
+    if (paced := uneven_pace_reason(m.flags)) is not None:
+        return NotAssessed(paced)
     if (gap := too_little_data(ctx, th)) is not None:
         return gap
     if not m.drift:
@@ -51,31 +51,40 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         return []
     best = max(h[2] for h in hits)
     s = min(1.0, best + th["agreement_bonus"] * (len(groups) - 1))
-    conf = GRADE_WEIGHT[FATIGUE.evidence.grade] * data_quality(m, ("gct_ms",)) * s
+    clarity = data_quality(m, ("gct_ms",)) * s
+    conf = GRADE_WEIGHT[FATIGUE.evidence.grade] * clarity
     side = "both"
     bal = m.drift.get("gct_balance_left_pct")
     if bal is not None and (bal.low > th["side_drift_pts"] or bal.high < -th["side_drift_pts"]):
         side = "left" if bal.change > 0 else "right"
     seen = ", ".join(f"{SIGNALS[k][3]} {c:+.1f} %" for k, c, _ in hits)
-    speed_note = (
-        f"Your speed changed {m.speed_change_pct:+.1f} % between the thirds; the comparison is at matched speed."
-        if m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted
-        else "Speed could not be matched (no speed data), so part of this may be pace."
-    )
+    indoor = bool({"treadmill", "indoor"} & set(m.flags))
+    if indoor:
+        speed_note = (
+            "Speed could not be matched: indoors the watch's speed is an estimate (wrist or foot pod), "
+            "so part of this may be pace."
+        )
+    elif m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted:
+        speed_note = (
+            f"Your speed changed {m.speed_change_pct:+.1f} % between the thirds; the comparison is at matched speed."
+        )
+    else:
+        speed_note = "Speed could not be matched (no speed data), so part of this may be pace."
+    if "brick" in m.flags:
+        speed_note += " This run came straight off the bike, so its first third was not on fresh legs."
     side_note = (
-        f" The balance also shifted {bal.change:+.1f} points toward the {side} foot late in the run."
+        f" Its balance reading also shifted {bal.change:+.1f} points toward the {side} foot late in the run."
         if side in ("left", "right") and bal is not None
         else ""
     )
     msg = (
-        f"Late in the run, compared with the first third: {seen}. {speed_note}{side_note} "
-        "This is the usual within-run fatigue signature (Meyer 2021; Clermont 2019): as the hip "
-        "extensors and calves tire, contact lengthens and the hamstrings and calves may take more load."
+        f"Late in the run, compared with the first third, your {sensor_words(m.dynamics_source)} measured: "
+        f"{seen}. {speed_note}{side_note} Within-run fatigue studies see contact lengthen and stride shorten "
+        "as runners tire (Meyer 2021; Clermont 2019); which muscles tire cannot be seen from the sensor."
     )
     action = (
-        "Build fatigue resistance gradually: keep long runs easy, and add glute and calf strength "
-        "work (hip thrusts, single-leg calf raises) twice a week"
-        + (f", with extra sets on the {side}." if side in ("left", "right") else ".")
+        "Build fatigue resistance gradually: keep long runs easy, and add strength work for both legs "
+        "(hip thrusts, single-leg calf raises) twice a week."
     )
     # keyed with the unit of the change (% or pts), so the key is never read as a level in ms
     values = {f"{k}_change_{'pts' if m.drift[k].unit == 'pts' else 'pct'}": round(c, 2) for k, c, _ in hits}
@@ -83,7 +92,9 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         values["balance_drift_pts"] = round(float(bal.change), 2)
     if m.speed_change_pct is not None:
         values["speed_change_pct"] = round(float(m.speed_change_pct), 2)
-    return [FATIGUE.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values)]
+    return [
+        FATIGUE.finding(ctx, side=side, confidence=conf, message=msg, action=action, values=values, clarity=clarity)
+    ]
 
 
 def _t(value: float, what: str, lo: float = 0.1, hi: float = 50.0) -> Threshold:
@@ -119,6 +130,11 @@ FATIGUE = Rule(
     check=check_fatigue,
     summary="Late-run rise in GCT / vertical oscillation or fall in cadence / step length at matched speed.",
     signal_group="within-run fatigue",
+    sizing=(
+        "GCT rise 0.5 just past +3 %, 1.0 at +8 % (cadence fall 2→5 %, VO rise 4→10 %, step fall 3→8 %; sizes "
+        "from fitglute's validity sweep, direction from Meyer 2021 / Clermont 2019), +0.1 per further agreeing "
+        "channel group"
+    ),
 )
 
 RULES = (FATIGUE,)

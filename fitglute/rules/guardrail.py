@@ -21,7 +21,6 @@ note) shows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from fitglute.model.history import History, Injury, RunSummary
 from fitglute.model.safety import RED_FLAGS
@@ -29,53 +28,20 @@ from fitglute.model.times import DAY_S
 from fitglute.rules.common import history_context
 from fitglute.rules.confidence import GRADE_WEIGHT
 from fitglute.rules.engine import STAGE_HISTORY, Evidence, Finding, NotAssessed, Rule, RuleContext, Threshold
-from fitglute.rules.load import Spike, format_load, load_of, load_unit, spike_of
-
-#: injuries per session without a spike (Frandsen et al. 2025)
-BASELINE_RISK_PCT = 0.3
-
-
-@dataclass(frozen=True)
-class SpikeBand:
-    """One band of Frandsen et al. 2025: a run this much longer than the 30-day longest."""
-
-    low_pct: float
-    high_pct: float
-    hazard_ratio: float
-    interval: str  # 95 % confidence interval of the hazard ratio
-    words: str
-
-    @property
-    def per_1000(self) -> float:
-        """About how many injuries per 1,000 such runs (baseline risk × hazard ratio)."""
-        return BASELINE_RISK_PCT * 10.0 * self.hazard_ratio
-
-
-SPIKE_BANDS = (
-    SpikeBand(10.0, 30.0, 1.64, "1.31–2.05", "10–30 % longer"),
-    SpikeBand(30.0, 100.0, 1.52, "1.16–2.00", "30–100 % longer"),
-    SpikeBand(100.0, math.inf, 2.28, "1.50–3.48", "more than twice as long"),
+from fitglute.rules.load import (
+    BASELINE_RISK_PCT,
+    SPIKE_BANDS,
+    Spike,
+    SpikeBand,
+    band_of,
+    format_load,
+    load_of,
+    load_unit,
+    risk_words,
+    spike_of,
 )
 
-
-def band_of(spike_pct: float | None) -> SpikeBand | None:
-    """The Frandsen band a spike falls in; None at or below +10 % (or unknown)."""
-    if spike_pct is None:
-        return None
-    return next((b for b in SPIKE_BANDS if b.low_pct < spike_pct <= b.high_pct), None)
-
-
-def risk_words() -> str:
-    """The study's numbers as absolute risk, once for every place that quotes them."""
-    first, _, last = SPIKE_BANDS
-    return (
-        f"In 5,205 Garmin users (Frandsen et al. 2025) about {BASELINE_RISK_PCT * 10:.0f} in 1,000 runs were "
-        f"followed by an injury; a run {first.words} than the longest of the previous 30 days went with about "
-        f"{first.per_1000:.0f} in 1,000 (hazard ratio {first.hazard_ratio:g}), one {last.words} with about "
-        f"{last.per_1000:.0f} in 1,000 ({last.hazard_ratio:g}). Small numbers per run that add up over a "
-        "season; the study was exploratory and its injuries self-reported."
-    )
-
+__all__ = ["BASELINE_RISK_PCT", "LOAD_GUARDRAIL", "RULES", "SPIKE_BANDS", "SpikeBand", "band_of", "risk_words"]
 
 def _in_reading_units(value: float, unit: str) -> tuple[str, float]:
     """A load in the unit a runner reads (km or min), rounded *down*: a cap never exceeds its +10 %."""
@@ -110,7 +76,8 @@ def check_guardrail(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | N
     cap = load_of(cur, unit) if spiked else base * (1.0 + th["cap_pct"] / 100.0)
     suffix, shown = _in_reading_units(cap, unit)
     covered = min(1.0, (cur.start - (history.first_start or cur.start)) / (days * DAY_S))
-    conf = GRADE_WEIGHT[LOAD_GUARDRAIL.evidence.grade] * th["info_weight"] * (0.5 + 0.5 * covered)
+    clarity = 0.5 + 0.5 * covered
+    conf = GRADE_WEIGHT[LOAD_GUARDRAIL.evidence.grade] * th["info_weight"] * clarity
     cap_text = format_load(cap, unit) if unit == "duration_s" else f"{shown:.1f} km"
     msg = _message(cur, longest, base, unit, cap_text, spike if spiked else None, th, covered, injury)
     action = (
@@ -127,7 +94,11 @@ def check_guardrail(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | N
         "this_run_spike_pct": round(spike.pct, 1) if isinstance(spike, Spike) else None,
         "baseline_risk_pct": BASELINE_RISK_PCT,
     }
-    return [LOAD_GUARDRAIL.finding(ctx, side="none", confidence=conf, message=msg, action=action, values=values)]
+    return [
+        LOAD_GUARDRAIL.finding(
+            ctx, side="none", confidence=conf, message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 def _message(
@@ -198,6 +169,7 @@ LOAD_GUARDRAIL = Rule(
     summary="After every run: the next long run that stays within +10 % of your 30-day longest (absolute risk).",
     stage=STAGE_HISTORY,
     signal_group=None,
+    sizing="no size: one number (+10 % over the 30-day longest, Frandsen et al. 2025); clarity = history coverage",
 )
 
 RULES = (LOAD_GUARDRAIL,)

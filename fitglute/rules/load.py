@@ -6,6 +6,7 @@ they say so (``NotAssessed(NO_HISTORY)``) instead of guessing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from fitglute.model.hints import IMPORT_HISTORY
@@ -62,6 +63,53 @@ def spike_of(history: History, cur: RunSummary, days: float) -> Spike | NotAsses
     return Spike(unit, value, previous, longest, pct)
 
 
+#: injuries per session without a spike (Frandsen et al. 2025)
+BASELINE_RISK_PCT = 0.3
+
+
+@dataclass(frozen=True)
+class SpikeBand:
+    """One band of Frandsen et al. 2025: a run this much longer than the 30-day longest."""
+
+    low_pct: float
+    high_pct: float
+    hazard_ratio: float
+    interval: str  # 95 % confidence interval of the hazard ratio
+    words: str
+
+    @property
+    def per_1000(self) -> float:
+        """About how many injuries per 1,000 such runs (baseline risk × hazard ratio)."""
+        return BASELINE_RISK_PCT * 10.0 * self.hazard_ratio
+
+
+SPIKE_BANDS = (
+    SpikeBand(10.0, 30.0, 1.64, "1.31–2.05", "10–30 % longer"),
+    SpikeBand(30.0, 100.0, 1.52, "1.16–2.00", "30–100 % longer"),
+    SpikeBand(100.0, math.inf, 2.28, "1.50–3.48", "more than twice as long"),
+)
+
+
+def band_of(spike_pct: float | None) -> SpikeBand | None:
+    """The Frandsen band a spike falls in; None at or below +10 % (or unknown)."""
+    if spike_pct is None:
+        return None
+    return next((b for b in SPIKE_BANDS if b.low_pct < spike_pct <= b.high_pct), None)
+
+
+def risk_words() -> str:
+    """The study's numbers as absolute risk, once for every place that quotes them."""
+    first, _, last = SPIKE_BANDS
+    return (
+        f"In 5,205 Garmin users (Frandsen et al. 2025) about {BASELINE_RISK_PCT * 10:.0f} in 1,000 runs were "
+        f"followed by an injury; a run {first.words} than the longest of the previous 30 days went with about "
+        f"{first.per_1000:.0f} in 1,000 (hazard ratio {first.hazard_ratio:g}), one {last.words} with about "
+        f"{last.per_1000:.0f} in 1,000 ({last.hazard_ratio:g}). Small numbers per run that add up over a "
+        "season; the study was exploratory and its injuries self-reported."
+    )
+
+
+
 # --------------------------------------------------------------------------- load-spike
 
 
@@ -81,21 +129,30 @@ def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
     )  # fmt: skip
     if spike <= th["spike_pct"]:
         return []
-    size = min(1.0, 0.5 + 0.5 * (spike - th["spike_pct"]) / max(th["strong_pct"] - th["spike_pct"], 1e-9))
+    # Frandsen 2025's hazard was flat from +10 % to +100 % (HR 1.64, 1.52) and stepped up above it (2.28)
+    size = 1.0 if spike > th["strong_pct"] else 0.5
     covered = min(1.0, (cur.start - (history.first_start or cur.start)) / (days * DAY_S))
-    conf = GRADE_WEIGHT[LOAD_SPIKE.evidence.grade] * size * (0.5 + 0.5 * covered)
+    clarity = size * (0.5 + 0.5 * covered)
+    conf = GRADE_WEIGHT[LOAD_SPIKE.evidence.grade] * clarity
     what = "distance" if unit == "distance_m" else "duration"
+    band = band_of(spike)
     partial = (
         f" Your imported history covers only {covered * days:.0f} of those {days:.0f} days, so an earlier "
         "longer run may be missing."
         if covered < 1.0
         else ""
     )
+    band_text = (
+        f" Runs {band.words} than that went with about {band.per_1000:.0f} injuries in 1,000 runs against about "
+        f"{BASELINE_RISK_PCT * 10:.0f} in 1,000 without a spike (hazard ratio {band.hazard_ratio:g}, 95 % "
+        f"{band.interval}; Frandsen et al. 2025, 5,205 Garmin users, exploratory, self-reported injuries)."
+        if band is not None
+        else ""
+    )
     msg = (
         f"This run ({_fmt_load(value, unit)}) was {spike:.0f} % longer by {what} than your longest run of "
-        f"the previous {days:.0f} days ({_fmt_load(previous, unit)} on {longest.day.isoformat()}). In 5,205 "
-        f"runners, a single run more than 10 % longer than the longest of the previous 30 days raised the "
-        f"injury hazard (Frandsen et al. 2025).{partial}"
+        f"the previous {days:.0f} days ({_fmt_load(previous, unit)} on {longest.day.isoformat()}).{band_text} "
+        f"A small absolute risk per run, but it adds up over a season.{partial}"
     )
     action = (
         "Make the next two or three runs easy and shorter; let the longest run grow by at most 10 % at a "
@@ -109,13 +166,22 @@ def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
         "spike_pct": round(spike, 1),
         "window_days": days,
     }
-    return [LOAD_SPIKE.finding(ctx, side="none", confidence=conf, message=msg, action=action, values=values)]
+    return [
+        LOAD_SPIKE.finding(
+            ctx, side="none", confidence=conf, message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 LOAD_SPIKE = Rule(
     id="load-spike",
     title="Single-run load spike",
-    evidence=Evidence("A", "Frandsen et al. 2025 (5,205 runners, prospective): single-session spikes"),
+    evidence=Evidence(
+        "B",
+        "Frandsen et al. 2025, Br J Sports Med 59:1203 (5,205 Garmin users, 588,071 sessions): one exploratory "
+        "cohort, self-reported injury, non-monotonic hazard (+10–30 % HR 1.64, +30–100 % 1.52, > +100 % 2.28; "
+        "baseline ≈ 0.3 % per session)",
+    ),
     needs=("distance or duration", "history"),
     thresholds={
         "spike_pct": Threshold(
@@ -127,8 +193,8 @@ LOAD_SPIKE = Rule(
         ),
         "strong_pct": Threshold(
             100.0,
-            "% longer that counts as a strong spike",
-            "Frandsen et al. 2025: highest hazard above 100 %",
+            "% longer above which a spike counts double (size 1.0 instead of 0.5)",
+            "Frandsen et al. 2025: hazard flat from +10 to +100 % (HR 1.64, 1.52), 2.28 above",
             2.0,
             500.0,
         ),
@@ -138,6 +204,10 @@ LOAD_SPIKE = Rule(
     summary="A run > 10 % longer than the longest run of the previous 30 days (by distance, else duration).",
     stage=STAGE_HISTORY,
     signal_group="training load",
+    sizing=(
+        "flat 0.5 from +10 % to +100 %, 1.0 above +100 % (Frandsen et al. 2025: HR 1.64 / 1.52 / 2.28), × how "
+        "much of the 30 days the history covers; said in absolute risk per 1,000 runs"
+    ),
 )
 
 
@@ -176,7 +246,8 @@ def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding]
     if ratio <= th["ratio_notable"]:
         return []
     size = min(1.0, 0.5 + 0.5 * (ratio - th["ratio_notable"]) / max(th["ratio_strong"] - th["ratio_notable"], 1e-9))
-    conf = GRADE_WEIGHT[ACUTE_CHRONIC.evidence.grade] * th["info_weight"] * size
+    clarity = size
+    conf = GRADE_WEIGHT[ACUTE_CHRONIC.evidence.grade] * th["info_weight"] * clarity
     msg = (
         f"For information: your last {th['acute_days']:.0f} days ({_fmt_load(acute, unit)}) were {ratio:.2f}× your "
         f"average {th['acute_days']:.0f} days of the last {chronic_days:.0f} ({_fmt_load(chronic, unit)}). The "
@@ -185,7 +256,11 @@ def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding]
     )
     action = "No action on this alone; if it coincides with a load spike or soreness, ease off for a few days."
     values = {"ratio": round(ratio, 2), "acute": round(acute, 1), "chronic": round(chronic, 1), "unit": unit}
-    return [ACUTE_CHRONIC.finding(ctx, side="none", confidence=conf, message=msg, action=action, values=values)]
+    return [
+        ACUTE_CHRONIC.finding(
+            ctx, side="none", confidence=conf, message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 ACUTE_CHRONIC = Rule(
@@ -218,6 +293,7 @@ ACUTE_CHRONIC = Rule(
     check=check_acute_chronic,
     summary="This week's load against the 4-week average; information only, never a risk claim.",
     stage=STAGE_HISTORY,
+    sizing="0.5 just past a ratio of 1.3, 1.0 at 2.0 (contested 'sweet spot'); × info_weight 0.5",
 )
 
 RULES = (LOAD_SPIKE, ACUTE_CHRONIC)

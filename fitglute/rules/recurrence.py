@@ -47,7 +47,7 @@ def fatigue_trend(history: History, cur: RunSummary, th: dict[str, float]) -> fl
     runs = [
         r
         for r in [*history.before(cur.start, days), cur]
-        if r.sensor == cur.sensor and r.drift_gct is not None and "intervals" not in r.flags
+        if r.sensor == cur.sensor and r.drift_gct is not None and not {"intervals", "variable-pace"} & set(r.flags)
     ]
     if len(runs) < th["trend_min_runs"] or runs[-1].start - runs[0].start < 14 * DAY_S:
         return None
@@ -113,14 +113,14 @@ def _recurrence_finding(
     note = f" ({injury.note})" if injury.note else ""
     msg = (
         f"You logged a {injury.side} {injury.site} injury on {injury.date.isoformat()}{note}, and this run shows "
-        f"signals pointing to the same side: {'; '.join(seen)}. A previous injury is the most consistent "
-        "predictor of the next one (many cohort studies), and a load shifted toward that side is the pattern "
-        "seen in runners who keep getting hurt in the same place. This is a hypothesis, not a diagnosis."
+        f"sensor readings on the same side: {'; '.join(seen)}. A previous injury is the most consistent "
+        "predictor of the next one (many cohort studies); the sensor readings are estimates whose side says "
+        "little on its own (Malisoux 2024). A reason for care, not a diagnosis."
     )
     action = (
-        f"Protect the {side} {injury.site}: hold long and fast runs steady for a while, add glute and "
-        f"calf strength work with the emphasis on the {side}, and ask a physiotherapist to check hip-extension "
-        "control if it recurs."
+        f"Protect the {side} {injury.site}: hold long and fast runs steady for a while and keep strength work "
+        "for both legs; a side-to-side strength test, logged, says whether one side needs extra work; ask a "
+        "physiotherapist to assess it if it recurs."
     )
     values = {
         "injury_id": injury.id,
@@ -166,6 +166,8 @@ SAME_SIDE = Rule(
     summary="A logged hamstring/calf/achilles/glute injury on a side AND this run's signals pointing to that side.",
     stage=STAGE_HISTORY,
     signal_group="injury history",
+    measured_by="injury log",
+    sizing="0.5 for one same-side sensor reading, + 0.25 per further one; × recency (full for a year, to 0.5 at 2)",
 )
 
 RULES = (SAME_SIDE,)

@@ -103,8 +103,8 @@ def _finding(ctx: RuleContext, th: dict[str, float], latest: Symptom, found: lis
     where = f"{SIDE_WORDS[side]} {site}"
     msg = (
         f"{where}: {'; '.join(w for _, _, w in found)}. In pain monitoring for tendon problems "
-        "(Silbernagel et al. 2007), pain that lasts into the next morning or climbs from run to run means the "
-        "load has been more than the tissue could take; your own log is the earliest warning of a recurrence. "
+        "(Silbernagel et al. 2007), pain that lasts into the next morning or climbs from run to run is read as "
+        "load beyond what the tissue tolerates for now; your own log is the earliest warning of a recurrence. "
         "This is your report, not a diagnosis."
     )
     action = (
@@ -157,6 +157,8 @@ SYMPTOM_TREND = Rule(
     summary="Rising 0–10 scores at one site and side over the last entries, or next-morning stiffness ≥ 3.",
     stage=STAGE_HISTORY,
     signal_group=None,
+    measured_by="symptom log",
+    sizing="0.5 at a rise of 2 points (Farrar 2001) or morning stiffness 3/10, 1.0 at 4 points / 6/10",
 )
 
 RULES = (SYMPTOM_TREND,)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from fitglute.model.axes import clarity_word, evidence_word
 from fitglute.model.history import Injury
 from fitglute.model.times import DAY_S, parse_iso
 from fitglute.report.evidence import describe_symptom, describe_test, symmetry
@@ -20,7 +21,6 @@ from fitglute.report.format import fmt_start
 from fitglute.report.html.page import esc, legend, page, table
 from fitglute.report.html.svg import PALETTE, Chart, Line, render
 from fitglute.report.review import CAVEAT, SIDE_WORDS, review_words
-from fitglute.rules.confidence import confidence_word
 
 INJURY_COLOUR, TEST_COLOUR = PALETTE[1], PALETTE[3]
 #: the one-pager must fit one sheet: the latest injuries reviewed, the latest tests and symptoms listed
@@ -242,6 +242,13 @@ def _symptoms_table(symptoms: list[Any]) -> str:
     return table(["date", "where", "during", "after", "morning", "note"], rows, cls="symptoms", text_cols="ll...l")
 
 
+def clarity_of(finding: dict[str, Any]) -> float:
+    """A finding's signal clarity (a result stored before the two axes: derived from confidence)."""
+    from fitglute.model.finding import Finding
+
+    return Finding.from_json(finding).signal_clarity
+
+
 def _recurring(found: dict[str, Any], top: int = 5) -> str:
     """The findings that fired on many of the window's runs: how often, which side, how clear, how strong."""
     persistent = [r for r in found["rules"] if r["persistent"] and r["latest"]]
@@ -258,8 +265,8 @@ def _recurring(found: dict[str, Any], top: int = 5) -> str:
                 esc(f["title"]),
                 f"{r['runs']} of {found['runs']}",
                 esc(sides),
-                f"{esc(confidence_word(f['confidence']))} ({f['confidence']:.2f})",
-                f'<span class="grade">{esc(f["evidence"])}</span> '
+                f"{esc(clarity_word(clarity_of(f)))} ({clarity_of(f):.2f})",
+                f'<span class="grade">{esc(f["evidence"])}</span> {esc(evidence_word(f["evidence"]))} '
                 f'<span class="dim small">{esc(f["evidence_source"])}</span>',
             ]
         )

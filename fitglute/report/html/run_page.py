@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fitglute.model.axes import clarity_word, evidence_word
 from fitglute.model.channels import CORE_CHANNELS
 from fitglute.model.result import RunResult
 from fitglute.model.series import SPAN_WORDS, RunSeries
@@ -18,7 +19,6 @@ from fitglute.report.html.page import esc, legend, page, table
 from fitglute.report.html.svg import PALETTE, SPAN_FILL, Chart, Line, clock, render, time_step
 from fitglute.report.run import LABEL, METRICS, header, not_assessed_lines, quality_line
 from fitglute.rules import zones
-from fitglute.rules.confidence import confidence_word
 
 Hint = Callable[[str, str], str]
 #: the charts of a run, top to bottom: (channel, colour); speed and elevation beneath for context
@@ -185,8 +185,9 @@ def _findings(result: RunResult, hint: Hint | None) -> str:
         values = f'<p class="dim small">Measured: {esc(format_values(f["values"]))}</p>' if f.get("values") else ""
         out.append(
             f'<section class="finding" data-rule="{esc(f["rule"])}"><h3>{esc(f["title"])}{side}</h3>'
-            f'<p class="axes">Signal clarity: <strong>{esc(confidence_word(f["confidence"]))}</strong> '
-            f'({f["confidence"]:.2f}) · Evidence strength: <span class="grade">{esc(f["evidence"])}</span> '
+            f'<p class="axes">Signal clarity: <strong>{esc(clarity_word(f["clarity"]))}</strong> '
+            f'({f["clarity"]:.2f}) · Evidence strength: <span class="grade">{esc(f["evidence"])}</span> '
+            f'{esc(evidence_word(f["evidence"]))} '
             f'<span class="dim small">{esc(f.get("evidence_source", ""))}</span></p>'
             f'<p>{esc(f["message"])}</p><p><span class="next">Next step:</span> {esc(f.get("action", ""))}</p>'
             f"{values}</section>"

@@ -12,6 +12,10 @@ Two layouts exist (fit-running-fields.md §4, verified on the real files in ``..
   numbered in the same 0–12 layout), and ``_L``/``_R``-suffixed names without the prefix
   (``ContactTime_L``, ``BrakingGs_R``, ``FS_L``, ``FlightRatio_R``). Unsuffixed names other than
   power are the single-pod L/R *average* and are not mapped to a foot.
+* **single-pod** (one pod, CamelCase names without a side: ``Impact``, ``Braking``, ``Pronation``,
+  ``ContactTime``, ``FlightRatio``, ``FootstrikeType``, ``Power``): the average of both feet. Names are
+  matched by meaning, case-insensitively; no foot is mapped, but :attr:`RunScribeSource.averages`
+  records them, so the rules can say "single pod" instead of "no RunScribe data".
 
 Which developer app is RunScribe (never the field number alone):
 
@@ -74,6 +78,8 @@ NAME_BASES = {
     "poweravg": "power",
     "runscribepower": "power",
 }
+#: unsuffixed RunScribe metric names an app must carry to count as a single-pod recording
+MIN_AVERAGES = 3
 _SIDED = re.compile(r"^(?P<base>.*?)[ _](?P<side>l|r|left|right)$", re.IGNORECASE)
 
 
@@ -111,6 +117,8 @@ class RunScribeSource:
     how: str = ""
     fields: dict[str, str] = field(default_factory=dict)  # channel -> developer key
     skipped: list[str] = field(default_factory=list)
+    #: metrics this file holds only as the single-pod average of both feet (metric -> developer key)
+    averages: dict[str, str] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -157,6 +165,10 @@ def identify(run: Any) -> RunScribeSource:
     for group in ordered:
         cands = _candidates(group)
         how = _accept(group, cands) if cands else None
+        unsided = {m: f.key for f, m, side in cands if f.name and side is None and m != "power"}
+        if how is not None or len(unsided) >= MIN_AVERAGES:
+            for metric, key in unsided.items():
+                src.averages.setdefault(metric, key)
         if how is None:
             continue
         taken = False

@@ -1,9 +1,11 @@
 """RunScribe rules: one foot's contact time or braking consistently higher than the other's.
 
 RunScribe puts a pod on each shoe, so left and right are *measured*, not inferred: a chest strap's
-GCT balance is reconstructed from torso motion. These rules therefore carry a per-foot weight of
-0.85 where ``gct-balance-bias`` uses 0.7 — still below 1, because left/right asymmetry alone did
-not predict injury in 836 recreational runners (Malisoux et al. 2024).
+GCT balance is reconstructed from torso motion. The pods' better data shows in the signal
+clarity (sensor quality 1.0), not in the evidence: left/right asymmetry did not predict injury in
+836 recreational runners (Malisoux et al. 2024), so contact asymmetry is grade C with the same 0.7
+weight as ``gct-balance-bias``. When the chest strap's balance is in the same run, both sides are
+shown, and the pods claim no side when the two disagree.
 
 Method: on clean, flat running samples where both feet were recorded, the per-sample difference
 (L − R) / mean(L, R) × 100 is averaged with 1-minute block-bootstrap 95 % intervals
@@ -47,20 +49,47 @@ def pod_quality(ctx: RuleContext, coverage: float) -> float:
     return quality(m.clean_running_s, (), RUNSCRIBE_SENSOR, m.flags) * min(1.0, coverage)
 
 
-def _missing(ctx: RuleContext, left: str, right: str) -> NotAssessed | None:
+#: a metric in words, for reasons (never an internal channel name)
+METRIC_WORDS = {"contact": "contact time", "braking": "braking"}
+
+
+def _missing(ctx: RuleContext, metric: str, left: str, right: str) -> NotAssessed | None:
     run = ctx.run
     if run.has(left) and run.has(right):
         return None
     from fitglute_runscribe.fields import identify
 
+    what = METRIC_WORDS.get(metric, metric)
+    src = identify(run)
+    if not (run.has(left) or run.has(right)) and src.averages:
+        return NotAssessed(
+            "single-pod RunScribe recording: it writes the average of both feet, so left and right cannot "
+            "be compared"
+        )
     if run.has(left) or run.has(right):
         return NotAssessed("RunScribe recorded only one foot")
-    src = identify(run)
     if left in src.fields or right in src.fields:
         return NotAssessed("the RunScribe fields are in the file but the pods recorded nothing")
     if src.found:
-        return NotAssessed(f"this RunScribe recording has no {left.removesuffix('_left')} field")
+        return NotAssessed(f"this RunScribe recording has no per-foot {what}")
     return NotAssessed("no RunScribe per-foot data in this file")
+
+
+def chest_side(ctx: RuleContext) -> tuple[str | None, float | None]:
+    """The chest strap's (or pod's) balance side in the same run, when its interval clears 50 %.
+
+    Two sensors measuring one thing are shown side by side; when their sides differ the pods' finding
+    claims no side (the core's :func:`fitglute.rules.engine.reconcile_sides` does the same for both
+    findings when both fire).
+    """
+    b = getattr(ctx.metrics, "balance", None)
+    if b is None:
+        return None, None
+    if b.low > 50.0:
+        return "left", b.estimate
+    if b.high < 50.0:
+        return "right", b.estimate
+    return None, b.estimate
 
 
 def asymmetry(ctx: RuleContext, th: dict[str, float], metric: str) -> tuple[dict[str, Any], float] | NotAssessed:
@@ -69,7 +98,7 @@ def asymmetry(ctx: RuleContext, th: dict[str, float], metric: str) -> tuple[dict
 
     base, _unit, plausible, _log, _what = METRICS[metric]
     left, right = f"{base}_left", f"{base}_right"
-    if (gap := _missing(ctx, left, right)) is not None:
+    if (gap := _missing(ctx, metric, left, right)) is not None:
         return gap
     m = ctx.metrics
     frame = getattr(m, "frame", None)
@@ -125,33 +154,52 @@ def check_contact(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     if s <= 0:
         return []
     side = a["side"]
-    conf = th["per_foot_weight"] * GRADE_WEIGHT[CONTACT.evidence.grade] * pod_quality(ctx, a["coverage"]) * s
+    clarity = pod_quality(ctx, a["coverage"]) * s
+    conf = th["per_foot_weight"] * GRADE_WEIGHT[CONTACT.evidence.grade] * clarity
+    strap, strap_left = chest_side(ctx)
+    torso = "running-dynamics pod" if ctx.metrics.dynamics_source == "pod" else "chest strap"
+    if strap_left is None:
+        both = ""
+    elif strap is None or strap == side:
+        both = f" Your {torso}'s balance in the same run: {strap_left:.1f} % left ({strap or 'no clear side'})."
+    else:
+        both = (
+            f" Your {torso}'s balance in the same run points the other way ({strap_left:.1f} % left, {strap}): "
+            "the two sensors disagree, so no side is claimed."
+        )
+        side = "none"
     msg = (
-        f"Your {side} foot stayed on the ground longer: RunScribe measured {a['left']:.0f} ms left and "
+        f"Your RunScribe pods measured a longer ground contact on the {a['side']}: {a['left']:.0f} ms left and "
         f"{a['right']:.0f} ms right, a difference of {abs(a['estimate']):.1f} % (95 % interval "
         f"{a['low']:+.1f} to {a['high']:+.1f} %, positive = left longer) over {a['minutes']:.0f} min of "
-        f"clean, flat running. With a pod on each shoe this is a per-foot measurement, firmer than a chest "
-        f"strap's balance. Longer contact on the {side} may mean that side does more of the work at "
-        f"toe-off — consistent with a hip extensor (glute) on one side contributing less — but an "
-        f"asymmetry alone did not predict injury in 836 recreational runners (Malisoux 2024): one clue."
+        f"clean, flat running.{both} A pod on each shoe gives firmer data than a chest strap's balance, but not "
+        "firmer evidence: in 836 runners left/right asymmetry neither predicted injury nor differed on the leg "
+        "later injured (Malisoux 2024), and the longer-contact side is not necessarily the weaker one."
     )
     action = (
-        f"Add single-leg glute bridges, step-ups and hip-extension drills with extra sets on the {side}, "
-        "2–3 times a week, and see whether the difference shrinks; if pain recurs on that side, see a "
-        "physiotherapist."
+        "No change needed on this alone, and no side for exercises from it: a side-to-side strength test "
+        "(single-leg heel raise, single-leg bridge), logged, says whether one side needs extra work."
     )
     values = _values(a, "ms", 1)
-    return [CONTACT.finding(ctx, side=side, confidence=float(conf), message=msg, action=action, values=values)]
+    if strap_left is not None:
+        values["chest_balance_left_pct"] = round(strap_left, 2)
+    if side == "none":  # both sides, for the engine's reconcile_sides and the reader
+        values["sides"] = {"RunScribe pods": a["side"], torso: strap}
+    return [
+        CONTACT.finding(
+            ctx, side=side, confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 CONTACT = Rule(
     id="runscribe-contact-asymmetry",
     title="One foot's ground contact consistently longer (RunScribe, per foot)",
     evidence=Evidence(
-        "B",
-        "per-foot contact time from a pod on each shoe (weighted above chest-strap balance); Garmin: "
-        "correlational hint linking poorer balance to injury; asymmetry alone did not predict injury: "
-        "Malisoux et al. 2024 (prospective, n=836)",
+        "C",
+        "per-foot pods improve the data, not the evidence: asymmetry did not predict injury nor differ on the "
+        "later-injured leg, Malisoux et al. 2024 (prospective, n=836; A against); Garmin's balance–injury hint "
+        "is unpublished (C)",
     ),
     needs=("rs_contact_ms_left", "rs_contact_ms_right"),
     thresholds={
@@ -170,9 +218,9 @@ CONTACT = Rule(
             60.0,
         ),
         "per_foot_weight": Threshold(
-            0.85,
-            "multiplier for a per-foot asymmetry (gct-balance-bias uses 0.7 for the chest strap)",
-            "direct per-foot measurement; Malisoux 2024: asymmetry alone did not predict injury",
+            0.7,
+            "multiplier keeping an asymmetry-only finding moderate (as gct-balance-bias's alone_weight)",
+            "Malisoux 2024: asymmetry alone did not predict injury; the pods' better data is in the clarity",
             0.0,
             1.0,
         ),
@@ -181,6 +229,8 @@ CONTACT = Rule(
     check=check_contact,
     summary="RunScribe contact time of one foot consistently longer (95 % interval of L−R past 3 %).",
     signal_group="contact asymmetry",
+    measured_by="RunScribe pods",
+    sizing="0.5 just past a 3 % L−R difference (Garmin's green band), 1.0 at 9 % (its red band); × 0.7",
 )
 
 
@@ -195,21 +245,23 @@ def check_braking(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
     if s <= 0:
         return []
     side = a["side"]
-    conf = th["per_foot_weight"] * GRADE_WEIGHT[BRAKING.evidence.grade] * pod_quality(ctx, a["coverage"]) * s
+    clarity = pod_quality(ctx, a["coverage"]) * s
+    conf = th["per_foot_weight"] * GRADE_WEIGHT[BRAKING.evidence.grade] * clarity
     msg = (
-        f"Your {side} foot brakes harder at each landing: RunScribe braking {a['left']:.1f} G left and "
+        f"Your RunScribe pods measured harder braking on the {side}: {a['left']:.1f} G left and "
         f"{a['right']:.1f} G right, a difference of {abs(a['estimate']):.1f} % (95 % interval "
         f"{a['low']:+.1f} to {a['high']:+.1f} %, positive = left higher) over {a['minutes']:.0f} min of "
-        f"clean, flat running. Harder braking on one side fits reaching forward (over-striding) with "
-        f"that leg, which loads its hamstring and calf more. RunScribe's shock measures agree only "
-        f"loosely with lab references, so treat this as one clue."
+        "clean, flat running. RunScribe's shock measures agree only loosely with lab references, and in 836 "
+        "runners more braking asymmetry went with a lower, not higher, injury risk (Malisoux 2024): a "
+        "description of this run, not a risk."
     )
-    action = (
-        f"Try a slightly quicker cadence so the {side} foot lands closer under the hips; add single-leg "
-        f"strength work (step-downs, single-leg deadlifts) with extra sets on the {side}."
-    )
+    action = "No change needed on this alone; compare with your own runs at a similar pace and shoes."
     values = _values(a, "g", 2)
-    return [BRAKING.finding(ctx, side=side, confidence=float(conf), message=msg, action=action, values=values)]
+    return [
+        BRAKING.finding(
+            ctx, side=side, confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 BRAKING = Rule(
@@ -217,8 +269,9 @@ BRAKING = Rule(
     title="One foot brakes harder (RunScribe, per foot)",
     evidence=Evidence(
         "C",
-        "RunScribe braking Gs (typical 4–13 G, lower is better: fellrnr/RunScribe); low agreement of "
-        "RunScribe shock metrics with lab references (walking, PLOS ONE 2022); no prospective injury link",
+        "RunScribe braking Gs (typical 4–13 G: fellrnr/RunScribe); low agreement of RunScribe shock metrics "
+        "with lab references (walking, PLOS ONE 2022); more braking asymmetry went with lower risk: "
+        "Malisoux et al. 2024",
     ),
     needs=("rs_braking_g_left", "rs_braking_g_right"),
     thresholds={
@@ -244,6 +297,8 @@ BRAKING = Rule(
     check=check_braking,
     summary="RunScribe braking Gs of one foot consistently higher (95 % interval of L−R past 5 %).",
     signal_group="braking asymmetry",
+    measured_by="RunScribe pods",
+    sizing="0.5 just past a 5 % L−R difference, 1.0 at 15 % (fitglute design choice); × 0.85",
 )
 
 RULES = (CONTACT, BRAKING)

@@ -98,7 +98,8 @@ def test_empty_runscribe_light_is_recognised_but_yields_no_channels():
     assert map_runscribe(run) == {}  # every value is 0: the pods recorded nothing
     res = analyse(shared("Fenix-3-with-empty-runscribe.fit"))
     assert not any(k.startswith("rs_") for k in res["channels"])
-    assert "no rs_contact_ms field" in res["not_assessed"]["runscribe-contact-asymmetry"]
+    # this app version writes no contact time; the reason says so in words, not an internal channel name
+    assert res["not_assessed"]["runscribe-contact-asymmetry"] == "this RunScribe recording has no per-foot contact time"
     assert "recorded nothing" in res["not_assessed"]["runscribe-braking-asymmetry"]
 
 
@@ -209,3 +210,38 @@ def test_channel_specs():
     specs = channel_specs()
     assert len(specs) == 13
     assert specs["rs_contact_ms_left"].unit == "ms" and specs["rs_pronation_deg_right"].log_scale is False
+
+
+# --------------------------------------------------------------------------- single-pod layout
+
+SINGLE_POD = [  # one pod, CamelCase names without a side: the average of both feet (issue 13)
+    (0, "Impact", "G", [9.0, 9.2]),
+    (1, "Braking", "G", [7.0, 7.1]),
+    (2, "FootstrikeType", "", [6.0, 6.0]),
+    (3, "Pronation", "°", [-9.0, -8.5]),
+    (4, "FlightRatio", "%", [30.0, 31.0]),
+    (5, "ContactTime", "ms", [250.0, 252.0]),
+    (6, "Power", "W", [280.0, 285.0]),
+]
+
+
+def test_single_pod_layout_is_recognised_by_meaning_but_maps_no_foot():
+    src = identify(FakeRun("cd" * 16, SINGLE_POD))
+    assert set(src.averages) == {"impact", "braking", "footstrike", "pronation", "flight_ratio", "contact"}
+    assert not any(ch.endswith(("_left", "_right")) for ch in src.fields)
+    lower = [(n, name.lower(), u, v) for n, name, u, v in SINGLE_POD]  # case does not matter
+    assert set(identify(FakeRun("cd" * 16, lower)).averages) == set(src.averages)
+    assert not identify(FakeRun("cd" * 16, SINGLE_POD[:2])).averages  # two names could be any app's
+
+
+def test_single_pod_reason_says_single_pod_not_missing_field():
+    from types import SimpleNamespace
+
+    from fitglute_runscribe.rules import _missing
+
+    run = FakeRun("cd" * 16, SINGLE_POD)
+    run.has = lambda key: False  # no per-foot channel: single-pod mode maps none
+    for metric in ("contact", "braking"):
+        gap = _missing(SimpleNamespace(run=run), metric, f"rs_{metric}_left", f"rs_{metric}_right")
+        assert gap is not None and gap.reason.startswith("single-pod RunScribe recording")
+        assert "rs_" not in gap.reason  # no internal channel name

@@ -32,6 +32,7 @@ from fitglute.api import (
     quality,
     strength,
     too_little_data,
+    uneven_pace_reason,
 )
 
 STRYD_SENSOR = "footpod"  # engine.SENSOR_QUALITY: a foot pod is 0.9
@@ -87,8 +88,8 @@ def _drift_rule(
     if (gap := _missing(ctx, key, what)) is not None:
         return gap
     m = ctx.metrics
-    if "intervals" in m.flags:
-        return NotAssessed("intervals: the pace changes too much to compare early and late running")
+    if (paced := uneven_pace_reason(m.flags)) is not None:
+        return NotAssessed(paced)
     if (gap := too_little_data(ctx, th)) is not None:
         return gap
     stats, drift = describe(ctx, key)
@@ -109,15 +110,16 @@ def check_lss(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAsse
     stats, d, s = out
     if s <= 0:
         return []
-    conf = GRADE_WEIGHT[LSS_DROP.evidence.grade] * sensor_quality(ctx, stats) * s
+    clarity = sensor_quality(ctx, stats) * s
     if not d.speed_adjusted:
-        conf *= th["unmatched_weight"]
+        clarity *= th["unmatched_weight"]
+    conf = GRADE_WEIGHT[LSS_DROP.evidence.grade] * clarity
     msg = (
-        f"Your Stryd leg spring stiffness fell {-d.change:.1f} % in the last third of clean running "
+        f"Your Stryd pod's leg spring stiffness fell {-d.change:.1f} % in the last third of clean running "
         f"compared with the first (95 % interval {-d.high:.1f} to {-d.low:.1f} %; mean {stats.mean:.1f} kN/m). "
-        f"{_speed_note(ctx, d)} A leg that gets less stiff late in a run is part of the usual fatigue "
-        "signature (Meyer 2021; Clermont 2019): landings are absorbed with more give, and the hamstrings "
-        "and calves may take more of the load. It is a fatigue clue, not a diagnosis."
+        f"{_speed_note(ctx, d)} Leg stiffness falls with fatigue within a run in lab studies (Meyer 2021; "
+        "Clermont 2019), but Stryd's LSS is the pod's own proprietary model, checked against force plates in "
+        "6 runners only: a fatigue clue, not a measurement of your legs."
     )
     action = (
         "Keep long runs easy and progress them gradually; twice a week add work that builds lasting "
@@ -130,16 +132,20 @@ def check_lss(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAsse
         "lss_mean_kn_m": round(stats.mean, 2),
         "speed_adjusted": d.speed_adjusted,
     }
-    return [LSS_DROP.finding(ctx, side="both", confidence=float(conf), message=msg, action=action, values=values)]
+    return [
+        LSS_DROP.finding(
+            ctx, side="both", confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 LSS_DROP = Rule(
     id="lss-drop",
     title="Late-run fall in leg spring stiffness (Stryd)",
     evidence=Evidence(
-        "B",
-        "leg stiffness falls with fatigue within a run: Meyer 2021, Clermont 2019 (B); "
-        "Stryd LSS agreed with force plates in 6 runners at 8–19 km/h: Imbach et al. 2020 (small sample); "
+        "C",
+        "Stryd LSS is a proprietary model: agreed with force plates in 6 runners at 8–19 km/h, Imbach et al. "
+        "2020 (small sample); leg stiffness falls with fatigue in the lab: Meyer 2021, Clermont 2019 (B); "
         "compare LSS with yourself at a given speed: Stryd blog 2019",
     ),
     needs=("leg_spring_stiffness", "speed_mps"),
@@ -170,6 +176,8 @@ LSS_DROP = Rule(
     check=check_lss,
     summary="Stryd leg spring stiffness falls late in the run at matched speed (95 % interval past 3 %).",
     signal_group="within-run fatigue",
+    measured_by="Stryd pod",
+    sizing="0.5 just past a 3 % fall, 1.0 at 8 % (mirrors fatigue-drift's GCT sizes); × 0.7 with speed unmatched",
 )
 
 
@@ -183,15 +191,15 @@ def check_form_ratio(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
     stats, d, s = out
     if s <= 0:
         return []
-    conf = GRADE_WEIGHT[FORM_RATIO.evidence.grade] * sensor_quality(ctx, stats) * s
+    clarity = sensor_quality(ctx, stats) * s
     if not d.speed_adjusted:
-        conf *= th["unmatched_weight"]
+        clarity *= th["unmatched_weight"]
+    conf = GRADE_WEIGHT[FORM_RATIO.evidence.grade] * clarity
     msg = (
         f"Your form power took a larger share of your Stryd power late in the run: the form-power ratio "
         f"(mean {stats.mean:.1f} %) rose {d.change:.1f} % in the last third compared with the first "
-        f"(95 % interval {d.low:.1f} to {d.high:.1f} %). {_speed_note(ctx, d)} More power going into "
-        "bouncing rather than moving forward is a sign that form is loosening with fatigue (Stryd's "
-        "reading of form power; no study ties this ratio to injury)."
+        f"(95 % interval {d.low:.1f} to {d.high:.1f} %). {_speed_note(ctx, d)} Stryd reads a rising share "
+        "as less economical form; no peer-reviewed study ties this ratio to fatigue or injury."
     )
     action = (
         "Late in long runs, think 'quick and light': slightly shorter, quicker steps. Hip and calf "
@@ -203,7 +211,11 @@ def check_form_ratio(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
         "form_power_ratio_mean_pct": round(stats.mean, 2),
         "speed_adjusted": d.speed_adjusted,
     }
-    return [FORM_RATIO.finding(ctx, side="both", confidence=float(conf), message=msg, action=action, values=values)]
+    return [
+        FORM_RATIO.finding(
+            ctx, side="both", confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 FORM_RATIO = Rule(
@@ -238,6 +250,8 @@ FORM_RATIO = Rule(
     check=check_form_ratio,
     summary="Form power ÷ power rises late in the run at matched speed (95 % interval past 3 %).",
     signal_group="within-run fatigue",
+    measured_by="Stryd pod",
+    sizing="0.5 just past a 3 % rise, 1.0 at 10 % (no published threshold); × 0.7 with speed unmatched",
 )
 
 
@@ -275,7 +289,8 @@ def check_gct_sources(ctx: RuleContext, th: dict[str, float]) -> list[Finding] |
     native = {"chest": "chest strap", "pod": "running-dynamics pod", "watch": "watch"}.get(
         m.dynamics_source, m.dynamics_source
     )
-    conf = th["info_weight"] * GRADE_WEIGHT[GCT_SOURCES.evidence.grade] * sensor_quality(ctx, None) * s
+    clarity = sensor_quality(ctx, None) * s
+    conf = th["info_weight"] * GRADE_WEIGHT[GCT_SOURCES.evidence.grade] * clarity
     msg = (
         f"Two sensors measured your ground contact time and disagree: {native} {chest_mean:.0f} ms, "
         f"Stryd pod {pod_mean:.0f} ms ({est:+.1f} %, 95 % interval {lo:+.1f} to {hi:+.1f} %) over the "
@@ -291,7 +306,11 @@ def check_gct_sources(ctx: RuleContext, th: dict[str, float]) -> list[Finding] |
         "ci": [round(lo, 2), round(hi, 2)],
         "native_source": m.dynamics_source,
     }
-    return [GCT_SOURCES.finding(ctx, side="none", confidence=float(conf), message=msg, action=action, values=values)]
+    return [
+        GCT_SOURCES.finding(
+            ctx, side="none", confidence=float(conf), message=msg, action=action, values=values, clarity=clarity
+        )
+    ]
 
 
 GCT_SOURCES = Rule(
@@ -315,6 +334,8 @@ GCT_SOURCES = Rule(
     },
     check=check_gct_sources,
     summary="Informational: the native (chest/pod/wrist) GCT and Stryd's differ; both means reported, never mixed.",
+    measured_by="Stryd pod",
+    sizing="0.5 just past a 3 % difference, 1.0 at 10 %; × info_weight 0.5",
 )
 
 RULES = (LSS_DROP, FORM_RATIO, GCT_SOURCES)

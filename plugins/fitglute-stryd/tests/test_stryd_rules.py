@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from stryd_testkit import analyse, analysed, rules_of
+from stryd_testkit import analyse, analysed, rules_of, shared
 
 STRYD_RULES = {"lss-drop", "form-power-ratio-rise"}
 
@@ -11,11 +11,13 @@ STRYD_RULES = {"lss-drop", "form-power-ratio-rise"}
 def test_lss_drop_fires_on_fatigue():
     res = analysed(seed=2, sensor="none", fatigue_gct_pct=8.0)  # the model's LSS falls ~7 %
     f = rules_of(res)["lss-drop"]
-    assert f["side"] == "both" and f["evidence"] == "B"
+    # Stryd LSS is a proprietary model: grade C however clear the signal (issue 13)
+    assert f["side"] == "both" and f["evidence"] == "C" and "proprietary" in f["evidence_source"]
     assert f["values"]["lss_change_pct"] == pytest.approx(-7.4, abs=1.5)
     assert f["values"]["ci"][1] < -3.0  # the whole interval past the notable 3 % fall
     assert f["values"]["speed_adjusted"] is True
-    assert 0.4 < f["confidence"] <= 0.85
+    assert f["clarity"] > 0.6 and f["confidence"] <= 0.6
+    assert "proprietary model" in f["message"] and "hamstrings" not in f["message"]
 
 
 def test_form_power_ratio_rise_fires_on_strong_fatigue():
@@ -72,15 +74,12 @@ def test_stryd_fatigue_and_gct_drift_are_one_kind_of_evidence():
     assert "posterior-chain-overload" not in found
 
 
-def test_stryd_signals_feed_posterior_chain_overload():
+def test_bilateral_stryd_signals_never_support_a_side():
+    """A Stryd stiffness fall is in both legs: beside a one-sided balance it is no second signal."""
     res = analysed(seed=2, fatigue_gct_pct=8.0, balance_left_pct=52.8)
     found = rules_of(res)
-    overload = found["posterior-chain-overload"]
-    assert overload["side"] == "left"
-    signals = set(overload["values"]["signals"])
-    assert "gct-balance-bias" in signals
-    # the within-run fatigue group is represented once, by its strongest member
-    assert len(signals & {"fatigue-drift", "lss-drop"}) == 1
+    assert found["gct-balance-bias"]["side"] == "left" and found["lss-drop"]["side"] == "both"
+    assert "posterior-chain-overload" not in found
 
 
 def test_not_assessed_without_stryd():
@@ -91,3 +90,11 @@ def test_not_assessed_without_stryd():
     res = analyse(data, "plain.fit")
     for rule in ("lss-drop", "form-power-ratio-rise", "gct-source-disagreement"):
         assert "no Stryd" in res["not_assessed"][rule]
+
+
+def test_real_garmin_file_with_stryd_ground_time_is_not_told_no_dynamics():
+    """FR920xt-with-Stryd.fit: no strap, Stryd's ground time in developer fields (issue 13)."""
+    res = analyse(shared("FR920xt-with-Stryd.fit"))
+    for rule in ("gct-balance-bias", "form-zones", "fatigue-drift"):
+        reason = res["not_assessed"][rule]
+        assert "Stryd's own" in reason and "judged by the Stryd rules" in reason, (rule, reason)
