@@ -205,7 +205,10 @@ def drift_line(result: RunResult, most: int = 3) -> Text | None:
         parts.append(f"{noun} {d.change:+.1f}{unit}")
     t.append(", ".join(parts))
     matched = any(d.speed_adjusted for _, d in clear[:most])
-    t.append(" (last vs first third, at matched speed)" if matched else " (last vs first third)", style="dim")
+    # indoors the watch's speed is itself an estimate: the drift table's wording, in one line
+    indoor = bool({"treadmill", "indoor"} & set(result.flags))
+    how = "speed not matched (indoor)" if indoor else "at matched speed" if matched else ""
+    t.append(f" (last vs first third{', ' + how if how else ''})", style="dim")
     return t
 
 
