@@ -44,6 +44,7 @@ _WHERE: dict[str, str] = {
     "ItemFailed": "fitglute.sources",
     "Listing": "fitglute.sources",
     "load_section": "fitglute.config",
+    "median": "fitglute.dynamics",
     "MIN_CLEAN": "fitglute.rules.common",
     "NotAssessed": "fitglute.model.finding",
     "Outcome": "fitglute.exporters",

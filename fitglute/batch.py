@@ -28,13 +28,48 @@ def init_worker(context: Any = None) -> None:
     import signal
 
     global _context
-    for name in _BLAS_THREADS:
-        os.environ.setdefault(name, "1")
+    for name in _BLAS_THREADS:  # read when numpy loads: a worker that loads numpy itself
+        os.environ[name] = "1"
+    one_blas_thread()  # a worker forked from a parent that had numpy loaded already
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _context = context
 
 
 _context: Any = None
+_SET_THREADS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads")
+
+
+def one_blas_thread() -> int:
+    """Set every OpenBLAS this process has loaded to one thread; how many libraries were set.
+
+    The environment only counts before numpy loads; a library caller's process (and so a forked
+    worker) may have loaded it with one thread per core. Linux only (``/proc/self/maps``); elsewhere
+    the environment variables above are what there is.
+    """
+    import sys
+
+    if "numpy" not in sys.modules:
+        return 0
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return 0
+    import ctypes
+
+    done = 0
+    for path in sorted(libs):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _SET_THREADS:
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(1)
+                done += 1
+                break
+    return done
 
 
 def chunk_size(n_items: int, workers: int) -> int:

@@ -1,7 +1,8 @@
 """The ``fitglute`` command line: thin — parse options, call the library, render.
 
-Command modules import only typer at module level; numpy, fitparse, rich and stravalib are
-imported inside the commands that need them, so ``fitglute --help`` starts fast.
+Built-in commands are registered by name (:mod:`fitglute.commands.lazy`): a command's module is
+imported only when that command runs, and numpy, rich and stravalib only inside the commands that
+need them, so ``fitglute --help`` imports no command and ``analyze`` only its own.
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ from typing import Any
 import typer
 
 from fitglute import __version__
+from fitglute.commands.lazy import LAZY_ATTR, LazyCommand, LazyGroup
 from fitglute.model.exitcodes import ExitCode
 
 # one BLAS thread: the analysis is many small matrix products, and worker processes share 2 cores
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+LAZY: dict[str, LazyCommand] = {}
+
+
+class _Group(LazyGroup):
+    specs = LAZY
+
+
 app = typer.Typer(
+    cls=_Group,
     name="fitglute",
     help=(
         "Running dynamics from your watch's FIT files → evidence-graded hypotheses about glute "
@@ -29,6 +39,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+setattr(app, LAZY_ATTR, LAZY)
 
 #: how an option's value is named in help, instead of typer's Python type (``<int>``, ``<str>``)
 _VALUE_WORDS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER", "str": "TEXT", "path": "PATH"}

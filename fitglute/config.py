@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -117,6 +115,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     path = path or config_path()
     if not path.is_file():
         return {}
+    import tomllib  # here, not at the top: most commands run without a config file
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -131,6 +131,8 @@ def write_private(path: Path, data: bytes) -> None:
     ``os.replace``d into place: a reader sees the old file or the new one, never a half-written
     one, and a secret is never readable by others, not even for a moment.
     """
+    import secrets
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fitglute.decode.adapter import decode
-from fitglute.decode.build import build_run
+from fitglute.decode.build import build_run, not_running_reason
 from fitglute.decode.decoded import DecodeFailure
 from fitglute.decode.errors import FitError, NotRunning
 from fitglute.decode.filebytes import read_bytes
+from fitglute.decode.sport_check import not_running
 from fitglute.model.run import Run
 
 __all__ = ["FitError", "NotRunning", "read", "read_bytes"]
@@ -29,6 +30,10 @@ def read(source: str | Path | bytes, *, name: str | None = None, prefer: str = "
     is salvaged with a warning when anything usable decodes.
     """
     data, label = read_bytes(source, name)
+    if prefer == "fitfast":  # a ride or a swim is skipped on its summaries, before any full decode
+        skip, sport = not_running(data)
+        if skip:
+            raise NotRunning(label, "not-running", not_running_reason(sport))
     try:
         dec = decode(data, prefer=prefer)
     except DecodeFailure as exc:

@@ -53,7 +53,7 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
     t = rec.get("timestamp")
     sport, sub_sport = detect_sport(dec, sessions, laps)
     if sport not in RUNNING_SPORTS:
-        raise NotRunning(label, "not-running", f"not a running activity (sport: {sport or 'unknown'})")
+        raise NotRunning(label, "not-running", not_running_reason(sport))
     if t is None or not np.isfinite(t).any():
         raise FitError(label, "no-records", _nothing_usable(dec))
 
@@ -103,6 +103,10 @@ def build_run(dec: Decoded, data: bytes, label: str | None) -> Run:
     run.dynamics_source = dynamics_source(run)
     run.after_bike = after_bike(sessions, running)
     return run
+
+
+def not_running_reason(sport: str | None) -> str:
+    return f"not a running activity (sport: {sport or 'unknown'})"
 
 
 #: a run leg starting within this long after a bike leg ended is a brick (transition included)

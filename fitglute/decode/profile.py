@@ -1,32 +1,21 @@
 """FIT profile names: enum numbers → names, product numbers → Garmin product names.
 
-python-fitparse's profile tables are the reference; they are read here, lazily and once.
+python-fitparse's profile is the reference; its tables are copied into
+:mod:`fitglute.decode.profile_tables` (generated, checked against fitparse by a test) so that the
+fast path never imports fitparse (~65 ms of start-up).
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
-
-@cache
-def _field_types() -> dict[str, Any]:
-    from fitparse import profile
-
-    return profile.FIELD_TYPES
+from fitglute.decode.profile_tables import ENUMS, RECORD_FIELD_NAMES
 
 
-@cache
 def record_field_names() -> frozenset[str]:
     """Every native ``record`` field name (incl. sub-fields): anything else is a developer field."""
-    from fitparse import profile
-
-    names = {"timestamp"}
-    for f in profile.MESSAGE_TYPES[20].fields.values():
-        names.add(f.name)
-        names.update(sf.name for sf in (f.subfields or ()))
-    return frozenset(names)
+    return RECORD_FIELD_NAMES
 
 
 def enum_name(type_name: str, value: Any) -> str | None:
@@ -41,7 +30,7 @@ def enum_name(type_name: str, value: Any) -> str | None:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    values = _field_types()[type_name].values
+    values = ENUMS[type_name]
     return str(values.get(number, number))
 
 

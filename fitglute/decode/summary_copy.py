@@ -67,12 +67,24 @@ def crc16(data: bytes | bytearray, crc: int = 0) -> int:
     return crc
 
 
-def extract(data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES) -> bytes | None:
+def extract(
+    data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES, *, cut_ok: bool = False, defined: set[int] | None = None
+) -> bytes | None:
     """A valid FIT file holding only the messages of ``keep`` (global numbers), or None.
 
     None means the walk met something it does not understand; decode ``data`` itself then. A file
     with none of the wanted messages gives a FIT file with an empty data section.
+
+    ``cut_ok``: a file cut short (its last message runs past the end of the bytes, or past the end
+    its header announces) gives the whole messages before the cut. Nothing follows a cut, so the
+    copy holds every wanted message the file still has (the sport pre-check needs no more).
+    ``defined`` collects the global number of every message type the file defines.
     """
+    whole = _extract(data, keep, cut_ok=False, defined=defined)
+    return whole if whole is not None or not cut_ok else _extract(data, keep, cut_ok=True, defined=defined)
+
+
+def _extract(data: bytes, keep: frozenset[int], *, cut_ok: bool, defined: set[int] | None) -> bytes | None:
     sections: list[bytes] = []
     pos, n = 0, len(data)
     protocol = profile = 0
@@ -81,14 +93,21 @@ def extract(data: bytes, keep: frozenset[int] = SUMMARY_MESSAGES) -> bytes | Non
             return None
         size, protocol, profile, data_size, signature = _HEADER.unpack_from(data, pos)
         end = pos + size + data_size
-        if size not in (12, 14) or signature != _SIGNATURE or end + 2 > n:
+        if size not in (12, 14) or signature != _SIGNATURE:
             return None
-        body = _copy_messages(data, pos + size, end, keep)
+        cut = cut_ok and end + 2 >= n  # the last section: walk to the last byte (its CRC may be cut)
+        if cut and pos + size > n:
+            return None  # cut inside the header: nothing to walk
+        if cut:
+            end = n
+        elif end + 2 > n:
+            return None
+        body = _copy_messages(data, pos + size, end, keep, cut=cut, defined=defined)
         if body is None:
             return None
         if body:
             sections.append(_section(protocol, profile, body))
-        pos = end + 2  # skip this section's file CRC
+        pos = end + 2  # skip this section's file CRC (past the end after a cut section)
     if pos == 0:
         return None
     return b"".join(sections) if sections else _section(protocol, profile, bytearray())
@@ -103,8 +122,13 @@ def _section(protocol: int, profile: int, body: bytearray) -> bytes:
     return head + body + struct.pack("<H", crc16(body, crc16(head)))
 
 
-def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int]) -> bytearray | None:
-    """The messages of one section whose global number is in ``keep``, or None if inconsistent."""
+def _copy_messages(
+    data: bytes, pos: int, end: int, keep: frozenset[int], *, cut: bool = False, defined: set[int] | None = None
+) -> bytearray | None:
+    """The messages of one section whose global number is in ``keep``, or None if inconsistent.
+
+    ``cut``: a message running past ``end`` ends the walk (a file cut there), whole messages kept.
+    """
     out = bytearray()
     sizes = [-1] * 16  # data message length per local type (-1: not defined in this section)
     kept = [False] * 16
@@ -117,7 +141,7 @@ def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int]) -> byt
             pos += 1 + sizes[local]
         elif header & 0x40:  # definition message
             if pos + 6 > end:
-                return None
+                return out if cut else None
             arch = data[pos + 2]
             if arch > 1:
                 return None
@@ -126,14 +150,16 @@ def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int]) -> byt
             length = sum(data[pos + 7 : fields_end : 3])  # (number, size, base type) triples
             if header & 0x20:  # developer fields: count, then (number, size, developer index)
                 if fields_end >= end:
-                    return None
+                    return out if cut else None
                 dev_end = fields_end + 1 + 3 * data[fields_end]
                 length += sum(data[fields_end + 2 : dev_end : 3])
                 fields_end = dev_end
             if fields_end > end:
-                return None
+                return out if cut else None
             local = header & 0x0F
             sizes[local], kept[local] = length, number in keep
+            if defined is not None:
+                defined.add(number)
             if kept[local]:
                 out += data[pos:fields_end]
             pos = fields_end
@@ -144,6 +170,8 @@ def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int]) -> byt
                 return None
             step = 1 + length
             if kept[local]:
+                if cut and pos + step > end:
+                    return out
                 out += data[pos : pos + step]
                 pos += step
             else:
@@ -151,4 +179,4 @@ def _copy_messages(data: bytes, pos: int, end: int, keep: frozenset[int]) -> byt
                 # each one starts where the previous ends, so their header bytes lie `step` apart
                 heads = data[pos : min(end, pos + _RUN * step) : step]
                 pos += step * (len(heads) - len(heads.lstrip(heads[:1])))
-    return out if pos == end else None
+    return out if pos == end or (cut and pos > end) else None

@@ -7,6 +7,7 @@ Numpy only, no I/O. :func:`analyse` is the entry point; :func:`describe_channel`
 from fitglute.dynamics.frame import Frame
 from fitglute.dynamics.intervals import block_bootstrap_mean
 from fitglute.dynamics.metrics import RunMetrics, analyse, describe_channel
+from fitglute.dynamics.quantiles import median
 from fitglute.model.stats import ChannelStats, Drift, Interval
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "analyse",
     "block_bootstrap_mean",
     "describe_channel",
+    "median",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fitglute.dynamics.quantiles import median
 from fitglute.model.channels import plausible
 from fitglute.model.run import Run
 
@@ -40,7 +41,7 @@ def sample_weights(t: np.ndarray) -> np.ndarray:
     if t.size == 1:
         return np.ones(1)
     dt = np.diff(t)
-    w = np.append(dt, np.median(dt))
+    w = np.append(dt, median(dt))
     return np.clip(w, 0.0, MAX_SAMPLE_WEIGHT_S)
 
 

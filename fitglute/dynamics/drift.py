@@ -13,6 +13,7 @@ import numpy as np
 
 from fitglute.dynamics.frame import Frame
 from fitglute.dynamics.intervals import BOOTSTRAP_N, bootstrap_counts
+from fitglute.dynamics.quantiles import percentiles
 from fitglute.model.stats import Drift
 
 
@@ -67,7 +68,7 @@ def regression_drift(y: np.ndarray, design: DriftDesign) -> tuple[float, float, 
     xty = np.add.reduceat(design.Xw * y[:, None], design.starts, axis=0)
     est = float(design.full_row @ xty.sum(0))
     coef = np.einsum("bp,bp->b", design.boot_rows, design.counts @ xty)
-    lo, hi = np.percentile(coef, [2.5, 97.5])
+    lo, hi = percentiles(coef, [2.5, 97.5])
     return est, float(lo), float(hi)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fitglute.dynamics.cleaning import BLOCK_S, INTERVAL_SPEED_CV, MIN_CLEAN_S
+from fitglute.dynamics.quantiles import percentiles
 from fitglute.model.run import Run
 
 INTERVAL_INTENSITIES = {1, 4, 5, "rest", "recovery", "interval"}
@@ -96,7 +97,7 @@ def fast_stretches(minute_speeds: np.ndarray, minute_ids: np.ndarray) -> int:
     one slow minute (a traffic light) does not split it, and one quick minute (a first minute before
     the GPS settles) is no stretch. Minutes missing between two running minutes (a walked or
     standing recovery, which the cleaning drops) count as slow."""
-    lo, hi = np.percentile(minute_speeds, [10, 90])
+    lo, hi = percentiles(minute_speeds, [10, 90])  # np.percentile's values, without numpy.ma
     fast = minute_speeds > (lo + hi) / 2.0
     count, slow_run, length, previous = 0, MIN_SLOW_GAP, 0, None
     for is_fast, block in zip(fast, minute_ids, strict=True):

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from fitglute.dynamics.quantiles import inverted_cdf_quantiles, percentiles
 from fitglute.model.stats import ChannelStats, Interval
 
 BOOTSTRAP_N = 600
@@ -14,7 +15,7 @@ BOOTSTRAP_N = 600
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
     """Time-weighted quantiles (a sample stands for its seconds); 1-s recordings take the fast path."""
     if w.size and w.min() == w.max():
-        return [float(v) for v in np.quantile(x, qs, method="inverted_cdf")]
+        return inverted_cdf_quantiles(x, qs)  # np.quantile(…, "inverted_cdf") imports numpy.ma
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     cw /= cw[-1]
@@ -52,7 +53,7 @@ def block_bootstrap_mean(x: np.ndarray, w: np.ndarray, blocks: np.ndarray) -> In
     sx = np.bincount(inv, weights=w * x)
     counts = bootstrap_counts(ids.size)
     boot = (counts @ sx) / (counts @ sw)
-    lo, hi = np.percentile(boot, [2.5, 97.5])
+    lo, hi = percentiles(boot, [2.5, 97.5])
     return Interval(float(sx.sum() / sw.sum()), float(lo), float(hi))
 
 

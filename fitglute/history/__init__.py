@@ -18,14 +18,16 @@ def load_history(db: Path | str | None = None) -> History | None:
     schema version is ignored (any writing command, such as an import, migrates it).
     """
     from fitglute import config
-    from fitglute.history.store import Store, StoreError
 
     path = Path(db) if db is not None else config.db_path()
     if not path.is_file():
-        return None
+        return None  # before importing the store: no sqlite3 without a history
+    from fitglute.history.store import Store, StoreError
+    from fitglute.history.windowed import stored_history
+
     try:
         with Store(path, readonly=True) as store:
-            history = store.history()
+            history = stored_history(store)  # runs read by window, as the rules ask
     except StoreError:
         return None
     return None if history.empty else history

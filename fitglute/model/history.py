@@ -17,7 +17,6 @@ baseline instead of looking like a change in the runner.
 
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
@@ -161,6 +160,10 @@ class History:
         begin = 0 if days is None else bisect_left(self._starts, ts - days * DAY_S)
         return self.runs[begin:end]
 
+    def any_before(self, ts: float) -> bool:
+        """Whether any run started strictly before ``ts`` (without listing them)."""
+        return bool(self._starts) and self._starts[0] < ts
+
     @property
     def first_start(self) -> float | None:
         return self._starts[0] if self._starts else None
@@ -168,6 +171,8 @@ class History:
 
 def robust_spread(values: list[float]) -> float:
     """1.4826 × median absolute deviation: a standard deviation that one odd run cannot inflate."""
+
+    import statistics  # here: `statistics` imports fractions and decimal (start-up of every analyze)
 
     if len(values) < 2:
         return 0.0
@@ -196,6 +201,8 @@ MIN_BASELINE = 5
 def baseline_of(values: list[float], sensor: str) -> Baseline | None:
     if not values:
         return None
+    import statistics
+
     return Baseline(sensor, statistics.median(values), robust_spread(values), len(values))
 
 

@@ -67,7 +67,7 @@ def check_persistent_bias(ctx: RuleContext, th: dict[str, float]) -> list[Findin
     if isinstance(got, NotAssessed):
         return got
     history, cur = got
-    if not history.before(cur.start):
+    if not history.any_before(cur.start):
         return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     if cur.balance is None or cur.balance_low is None:
         return NotAssessed("no GCT balance interval in this run (chest strap or pod needed)")

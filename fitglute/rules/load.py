@@ -118,7 +118,7 @@ def check_load_spike(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | 
     if isinstance(got, NotAssessed):
         return got
     history, cur = got
-    if not history.before(cur.start):
+    if not history.any_before(cur.start):
         return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     days = th["window_days"]
     got_spike = spike_of(history, cur, days)
@@ -219,7 +219,7 @@ def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding]
     if isinstance(got, NotAssessed):
         return got
     history, cur = got
-    if not history.before(cur.start):
+    if not history.any_before(cur.start):
         return NotAssessed(NO_HISTORY, IMPORT_HISTORY)
     chronic_days = th["chronic_days"]
     span = (cur.start - (history.first_start or cur.start)) / DAY_S
