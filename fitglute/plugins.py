@@ -56,8 +56,25 @@ def _wanted(name: str, setting: str) -> bool:
     return not positives or name in positives
 
 
+def check_setting(setting: str, installed: list[str]) -> None:
+    """A name in ``FITGLUTE_PLUGINS`` that no installed plugin has is a typo: say so, like a
+    config typo, instead of silently loading (or not disabling) something else."""
+    from fitglute.config import ConfigError
+
+    items = [s.strip().removeprefix("-") for s in setting.split(",") if s.strip()]
+    unknown = [s for s in items if s not in installed and s not in ("0", "none")]
+    if unknown:
+        known = ", ".join(sorted(installed)) or "none"
+        raise ConfigError(
+            f"FITGLUTE_PLUGINS: unknown plugin {', '.join(map(repr, unknown))} (installed: {known}; "
+            "use name, -name, or 0 for none)"
+        )
+
+
 def _load_entry_points(pm: pluggy.PluginManager, setting: str) -> None:
-    for name, value in entry_points("fitglute"):
+    found = entry_points("fitglute")
+    check_setting(setting, [name for name, _ in found])
+    for name, value in found:
         if not _wanted(name, setting):
             continue
         try:

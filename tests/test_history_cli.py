@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from screen import legend_of  # noqa: E402  (tests/screen.py)
 from typer.testing import CliRunner
 
 from fitglute.cli import app
@@ -177,6 +178,18 @@ def test_trends_json_weekly_distance(db: Path) -> None:
     assert data["points"][0]["week"] == "2026-W02" and data["baseline"]["weeks"] == 6
 
 
+def test_trends_baseline_needs_five_and_window_says_where_runs_are(db: Path) -> None:
+    """One week holds three runs: no band from them (it was drawn from one), and a pointer back."""
+    data = json.loads(invoke("trends", "--weeks", "1", "--json", "--db", str(db)).stdout)
+    assert len(data["points"]) == 3 and data["baseline"] is None
+    assert data["baseline_note"] == "no baseline band yet: needs 5 comparable runs (have 3)"
+    assert data["earlier_from"].startswith("2026-01-06")
+    legend = legend_of(invoke("trends", "--weeks", "1", "--db", str(db)).stdout)
+    assert "needs 5 comparable runs (have 3)" in legend and "your runs go back to 2026-01-06: try --weeks 6" in legend
+    weekly = json.loads(invoke("trends", "--metric", "distance", "--weeks", "1", "--json", "--db", str(db)).stdout)
+    assert weekly["baseline"] is None and "weeks with running (have" in weekly["baseline_note"]
+
+
 @pytest.mark.parametrize("metric", ["gct_balance", "gct", "vertical_ratio", "cadence", "distance"])
 def test_trends_plot(db: Path, metric: str) -> None:
     out = invoke("trends", "--metric", metric, "--weeks", "8", "--db", str(db))
@@ -184,7 +197,8 @@ def test_trends_plot(db: Path, metric: str) -> None:
     assert "\x1b[" not in out.stdout  # not a terminal: no colour codes
     lines = out.stdout.splitlines()
     assert "2026-02-13" in lines[0]  # the title names the window
-    assert "L hamstring" in out.stdout and "x load spike" in lines[-1] and "baseline" in lines[-1]
+    legend = legend_of(out.stdout)
+    assert "L hamstring" in out.stdout and "x load spike" in legend and "baseline" in legend
     assert len(lines) > 10
 
 

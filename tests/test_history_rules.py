@@ -230,6 +230,17 @@ def test_same_side_needs_a_posterior_chain_injury_before_the_run() -> None:
         assert isinstance(out, NotAssessed)
 
 
+def test_same_side_names_an_injury_older_than_its_window() -> None:
+    """A logged but old injury is not "no injury in your log": it says which and why not."""
+    old = Injury(6, date(2015, 6, 1), "hamstring", "left")
+    out = judge(SAME_SIDE, run(21, balance=51.5), steady(range(0, 20, 2)), [old])
+    assert isinstance(out, NotAssessed)
+    assert "no " not in out.reason and "hamstring" in out.reason and "2015-06-01" in out.reason
+    assert "2-year window" in out.reason  # lookback_days 730
+    none = judge(SAME_SIDE, run(21, balance=51.5), steady(range(0, 20, 2)), [])
+    assert isinstance(none, NotAssessed) and none.reason.startswith("no hamstring")
+
+
 def test_growing_fatigue_drift_strengthens_same_side() -> None:
     flat = [run(d, drift_gct=1.0) for d in range(0, 42, 3)]
     growing = [run(d, drift_gct=1.0 + 0.3 * d) for d in range(0, 42, 3)]
@@ -263,6 +274,21 @@ def test_acute_chronic_is_information_only() -> None:
     assert judge(ACUTE_CHRONIC, run(36, km=5.0), earlier) == []
     short = judge(ACUTE_CHRONIC, run(10, km=9.0), steady(range(0, 10), km=5.0))
     assert isinstance(short, NotAssessed) and "28 days" in short.reason
+
+
+def test_acute_chronic_is_silent_after_a_gap() -> None:
+    """A run after weeks without running was "4.00×" (the run against itself): now not assessed."""
+    years_ago = steady(range(0, 60, 2), km=5.0)
+    lone = judge(ACUTE_CHRONIC, run(400, km=5.0), years_ago)
+    assert isinstance(lone, NotAssessed) and "separate weeks" in lone.reason and "no runs" in lone.reason
+    # two weeks of running in the last four is still not a chronic load
+    two_weeks = years_ago + [run(d, km=5.0) for d in (380.0, 382.0, 388.0)]
+    got = judge(ACUTE_CHRONIC, run(390, km=5.0), two_weeks)
+    assert isinstance(got, NotAssessed) and "have runs in 2 weeks" in got.reason
+    # three weeks of steady running: the ratio speaks again, and for the same load is unremarkable
+    steady_again = years_ago + steady(range(364, 390, 2), km=5.0)
+    assert judge(ACUTE_CHRONIC, run(390, km=5.0), steady_again) == []
+    assert judge(ACUTE_CHRONIC, run(390, km=20.0), steady_again)[0].values["ratio"] > 1.3
 
 
 # --------------------------------------------------------------------------- generated sequences

@@ -283,3 +283,29 @@ def test_copy_of_a_known_file_elsewhere_is_known(corpus: Path, tmp_path: Path) -
     shutil.copy(corpus / "runs" / "run001.fit", copy)
     report = import_paths([str(copy)], db=db, workers=1)
     assert report.known == [str(copy)]
+
+
+def test_one_activity_from_two_sources_is_one_row(tmp_path: Path) -> None:
+    """The watch's file and a second export of it (other bytes: re-sampled, re-saved) start the
+    same second on the same device: stored once, reported as the same activity. A second run
+    that day is its own row."""
+    from fitglute_devkit.synth import Scenario, write_run
+
+    watch, export = tmp_path / "watch", tmp_path / "export"
+    watch.mkdir()
+    export.mkdir()
+    write_run(watch / "morning.fit", Scenario(start=START, duration_s=720, seed=11))
+    write_run(export / "activity_123.fit", Scenario(start=START, duration_s=720, seed=12))
+    write_run(watch / "evening.fit", Scenario(start=START + timedelta(hours=10), duration_s=720, seed=13))
+    assert (watch / "morning.fit").read_bytes() != (export / "activity_123.fit").read_bytes()
+    db = tmp_path / "h.sqlite"
+    report = import_paths([str(watch), str(export)], db=db, workers=1)
+    assert sorted(Path(p).name for p in report.imported) == ["evening.fit", "morning.fit"]
+    assert [(Path(p).name, w) for p, w in report.same] == [("activity_123.fit", "morning.fit")]
+    with Store(db) as store:
+        assert store.run_count() == 2
+    again = import_paths([str(export)], db=db, workers=1)  # remembered: not analysed again
+    assert [Path(p).name for p in again.known] == ["activity_123.fit"] and not again.imported
+    out = CliRunner().invoke(app, ["import", "--db", str(tmp_path / "h2.sqlite"), str(watch), str(export)])
+    assert out.exit_code == 0 and "1 same activity as a stored run" in out.output
+    assert f"same activity: {export / 'activity_123.fit'} = morning.fit" in out.output

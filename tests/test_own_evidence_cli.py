@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from screen import legend_of  # noqa: E402  (tests/screen.py)
 from typer.testing import CliRunner
 
 from fitglute.cli import app
@@ -303,12 +304,12 @@ def test_trends_of_tests_and_symptoms(db: str) -> None:
         (2.0, None, "left"), (4.0, None, "left"), (None, 3.0, "both")
     ]  # fmt: skip
     plot = invoke("trends", "--metric", "pain-achilles-left", "--db", db)
-    assert plot.exit_code == 0 and "next-morning flag" in plot.stdout.splitlines()[-1]
+    assert plot.exit_code == 0 and "next-morning flag" in legend_of(plot.stdout)
     assert "L achilles" in plot.stdout
     run_trend = json.loads(invoke("trends", "--metric", "gct", "--json", "--db", db).stdout)
     assert [(t["date"], t["lsi_pct"]) for t in run_trend["tests"]] == [("2026-01-20", 72.0), ("2026-02-10", 88.0)]
     drawn = invoke("trends", "--metric", "gct", "--db", db).stdout
-    assert "heel-raise 72%R" in drawn and "capacity test" in drawn.splitlines()[-1]
+    assert "heel-raise 72%R" in drawn and "capacity test" in legend_of(drawn)
     empty = invoke("trends", "--metric", "lsi-bridge", "--db", db)
     assert empty.exit_code == 0 and "no bridge tests yet" in empty.stdout
     bad = invoke("trends", "--metric", "lsi-pogo")

@@ -200,7 +200,7 @@ def test_fatigue_drift_fires_at_constant_speed(results):
     # ≥ 0.3, not ≥ 0.5: with intervals that allow for minute-scale wander a 7 % rise in a 40-min
     # run is found but not "likely" (benchmarks/validity_real.py: flat 35–60-min real runs)
     assert f["confidence"] >= 0.3
-    assert 5.5 < f["values"]["gct_ms"] < 8.5
+    assert 5.5 < f["values"]["gct_ms_change_pct"] < 8.5
     assert "matched speed" in f["message"]
 
 

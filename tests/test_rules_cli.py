@@ -47,13 +47,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_rules_lists_every_rule_with_evidence_and_thresholds():
-    result = invoke("rules")
-    assert result.exit_code == 0, result.output
+    wide = CliRunner().invoke(app, ["rules"], env={"COLUMNS": "160"})
+    assert wide.exit_code == 0, wide.output
     for rule_id in BUILTIN:
-        assert rule_id in result.stdout
-    assert "notable_pts = 0.7" in result.stdout
-    assert "gct_rise_pct = 3" in result.stdout
-    assert "evidence" in result.stdout and "thresholds" in result.stdout
+        assert rule_id in wide.stdout
+    assert "notable_pts = 0.7" in wide.stdout
+    assert "gct_rise_pct = 3" in wide.stdout
+    assert "evidence" in wide.stdout and "thresholds" in wide.stdout
+    narrow = CliRunner().invoke(app, ["rules"], env={"COLUMNS": "80"})
+    assert all(rule_id in narrow.stdout for rule_id in BUILTIN)  # whole, on one line each
+    assert "fitglute rules show ID" in narrow.stdout
 
 
 def test_rules_json_parses_and_carries_every_field():
@@ -112,13 +115,15 @@ def test_analyze_shows_findings_with_title_side_and_confidence(generated):
     assert "[left]" in text
     # two axes, not one product word: how clear the signal is, how strong the evidence
     assert "signal" in text and "clear · evidence weak (C)" in text and "likely" not in text
-    assert "Next step" in text and "Evidence C" in text
+    assert "Next step" in text and "evidence weak (C)" in text
     assert "Stop and get assessed on sudden pain" in text  # the red-flag line under the findings
     assert "not a diagnosis" in text
+    detail = invoke("analyze", "--detail", str(generated["left"])).stdout
+    assert "Evidence C" in detail and "Measured: GCT balance" in detail
 
 
 def test_analyze_shows_not_assessed_lines(generated):
-    result = invoke("analyze", str(generated["wrist"]))
+    result = invoke("analyze", "--detail", str(generated["wrist"]))
     assert result.exit_code == 0, result.output
     assert "not assessed · gct-balance-bias" in result.stdout
     assert "balance" in result.stdout
@@ -147,7 +152,7 @@ def test_analyze_json_findings_and_not_assessed_schema(generated):
     over = {f["rule"]: f for f in by_file["overload-right"]["findings"]}
     assert over["gct-balance-bias"]["side"] == "right"
     assert "posterior-chain-overload" not in over  # bias and late shift: one chest strap, one source
-    assert over["fatigue-drift"]["values"]["gct_ms"] > 3
+    assert over["fatigue-drift"]["values"]["gct_ms_change_pct"] > 3
     confidences = [f["confidence"] for f in by_file["overload-right"]["findings"]]
     assert confidences == sorted(confidences, reverse=True)  # most confident first
     wrist = by_file["wrist"]

@@ -22,3 +22,22 @@ def echo_rejudged(count: int, since: date) -> None:
     """The line after a log change: how many stored runs were judged again (nothing when none)."""
     if count:
         typer.echo(f"history findings updated for {count} run{'' if count == 1 else 's'} since {since.isoformat()}")
+
+
+def echo_words(text: str) -> None:
+    """A long plain line, wrapped between words to the terminal (never inside an id or a path);
+    unchanged when stdout is a pipe or a file, so scripts read one line as before."""
+    import shutil
+    import sys
+    import textwrap
+
+    if not sys.stdout.isatty():
+        typer.echo(text)
+        return
+    width = shutil.get_terminal_size((100, 30)).columns
+    for line in text.splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        typer.echo(
+            textwrap.fill(line, width, subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False)
+            or line
+        )

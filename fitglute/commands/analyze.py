@@ -9,10 +9,15 @@ import typer
 
 
 def analyze(
-    paths: list[str] = typer.Argument(None, help="FIT / .fit.gz files, folders (searched recursively) or globs."),
+    paths: list[str] = typer.Argument(
+        None, help="FIT / .fit.gz files, folders (searched recursively) or globs.", metavar="PATH..."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Write JSON Lines: one object per file, on stdout."),
     demo: bool = typer.Option(False, "--demo", help="Analyse the bundled example run."),
-    workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0 = automatic)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0 = automatic).", metavar="N"),
+    detail: bool = typer.Option(
+        False, "--detail", help="The full one-run report: every finding's reasoning, numbers and sources."
+    ),
 ) -> None:
     """Analyse runs: clean-running dynamics, left/right balance, early→late drift, findings."""
     from fitglute.batch import analyse_paths
@@ -32,7 +37,10 @@ def analyze(
 
     for problem in load_errors():  # a broken plugin: one line, and the analysis goes on
         typer.echo(f"fitglute: {problem}", err=True)
-    files, missing = expand_paths(inputs)
+    warnings: list[str] = []
+    files, missing = expand_paths(inputs, warnings)
+    for w in warnings:
+        typer.echo(f"fitglute: warning: {w}", err=True)
     for m in missing:
         typer.echo(f"fitglute: {m}: no such file or folder", err=True)
     if not files:
@@ -49,12 +57,13 @@ def analyze(
             sys.stdout.flush()
         results.append(result)
     if not as_json:
-        render(results)
+        render(results, detail=detail)
     if missing or any(r.status == "error" for r in results):
         raise typer.Exit(ExitCode.SOME_FAILED)
 
 
-def render(results: list) -> None:
+def render(results: list, detail: bool = False) -> None:
+    """One run: its report; many: the table. A lone failed file has its line on stderr already."""
     from rich.console import Console
 
     from fitglute.commands.hints import with_hint
@@ -63,9 +72,8 @@ def render(results: list) -> None:
     console = Console()
     ok = [r for r in results if r.ok]
     if len(results) == 1 and ok:
-        render_run(ok[0], console, hint=with_hint)
+        render_run(ok[0], console, hint=with_hint, detail=detail)
+    elif len(results) == 1 and results[0].status == "error":
+        return
     else:
         render_table(results, console)
-    for r in results:
-        if r.status == "skipped" and len(results) == 1:
-            console.print(f"{r.file}: skipped — {r.error}")

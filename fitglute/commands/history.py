@@ -96,12 +96,19 @@ def run_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_history(runs: list[dict[str, Any]], total: int) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from fitglute.report.format import fmt_duration, fmt_value, local_day
 
-    table = Table(title=f"fitglute · history ({len(runs)} of {total} runs)", title_justify="left")
+    table = Table(
+        title=f"fitglute · history ({len(runs)} of {total} runs)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for col, just in (
         ("date", "left"),
         ("km", "right"),
@@ -112,7 +119,14 @@ def render_history(runs: list[dict[str, Any]], total: int) -> None:
         ("cad", "right"),
         ("findings", "left"),
     ):
-        table.add_column(col, justify=just, overflow="fold", no_wrap=col != "findings")
+        # ids wrap between each other, never inside one (rule ids are typed back: fitglute rules show)
+        table.add_column(
+            col,
+            justify=just,
+            no_wrap=col != "findings",
+            overflow="ellipsis",
+            min_width=24 if col == "findings" else None,
+        )
     for r in runs:
         table.add_row(
             local_day(r["start_time"]),
@@ -149,6 +163,9 @@ def own_evidence_lines(tests: list[Any], symptoms: list[Any]) -> list[str]:
 
 def findings_text(findings: list[dict[str, Any]], top: int = 2) -> str:
     """The top findings as ``rule L/R``; the count of the others."""
+    from fitglute.rules.confidence import DISPLAY_MIN
+
+    findings = [f for f in findings if f["confidence"] >= DISPLAY_MIN]  # as the report: no faint ones
     short = {"left": " L", "right": " R"}
     shown = [f["rule"] + short.get(f["side"], "") for f in findings[:top]]
     more = len(findings) - top
@@ -199,7 +216,9 @@ def trends(
     width = max(40, min(size.columns, 160))
     text = render_trend(data, width=width, height=max(12, min(size.lines - 4, 28)), color=console.is_terminal)
     typer.echo(text.rstrip("\n"))
-    typer.echo(legend_line(data))
+    from rich.text import Text
+
+    console.print(Text(legend_line(data)))  # wrapped between words, never inside one
 
 
 def no_data_words(metric: str) -> str:

@@ -22,7 +22,7 @@ def import_(
     quiet: bool = typer.Option(False, "--quiet", help="No progress; only problems and the summary."),
 ) -> None:
     """Import runs into the history: idempotent (by content hash), parallel, resumable."""
-    from fitglute.commands import fail
+    from fitglute.commands import echo_words, fail
     from fitglute.history.store import StoreError
     from fitglute.model.exitcodes import ExitCode
     from fitglute.sync.importer import import_paths
@@ -44,7 +44,7 @@ def import_(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        typer.echo(summary(report))
+        echo_words(summary(report))
     if report.interrupted:
         typer.echo("fitglute: interrupted — run the same command again to finish", err=True)
         raise typer.Exit(ExitCode.INTERRUPTED)
@@ -54,16 +54,23 @@ def import_(
 
 def summary(report: Any) -> str:
     rate = report.done / report.seconds if report.seconds > 0 else 0.0
-    parts = [
-        f"{report.files} files: {len(report.imported)} imported, {len(report.known)} already known, "
-        f"{len(report.skipped)} skipped (not running), {len(report.failed)} failed"
-    ]
+    from fitglute.report.format import plural
+
+    counts = [f"{len(report.imported)} imported", f"{len(report.known)} already known"]
+    if report.same:
+        counts.append(f"{len(report.same)} same activity as a stored run")
+    if report.skipped:
+        counts.append(f"{len(report.skipped)} skipped (not running)")
+    if report.failed:
+        counts.append(f"{len(report.failed)} failed")
+    parts = [f"{plural(report.files, 'file')}: " + ", ".join(counts)]
     if report.linked:
-        parts.append(f"{report.linked} known runs linked to Strava activities")
+        parts.append(f"{plural(report.linked, 'known run')} linked to Strava activities")
     if report.rejudged:
-        parts.append(f"history findings updated for {report.rejudged} runs")
+        parts.append(f"history findings updated for {plural(report.rejudged, 'run')}")
     parts.append(f"{report.seconds:.1f} s ({rate:.1f} files/s)")
     lines = [" · ".join(parts)]
+    lines += [f"  same activity: {path} = {where}" for path, where in report.same]
     lines += [f"  failed: {path}: {reason}" for path, reason in report.failed]
     return "\n".join(lines)
 

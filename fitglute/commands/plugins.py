@@ -20,21 +20,22 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="fitglute plugins", title_justify="left")
-    for col in ("plugin", "version", "hooks", "channels", "rules", "commands"):
-        table.add_column(col, overflow="fold")
-    for p in info:
-        table.add_row(
-            p["name"],
-            p["version"],
-            ", ".join(h.removeprefix("register_") for h in p["hooks"]),
-            "\n".join(p["channels"]),
-            "\n".join(p["rules"]),
-            ", ".join(p["commands"]),
-        )
+    # one block per plugin: ids and channel keys are words that wrap between, never inside
     console = Console()
-    console.print(table)
+    console.print(Text("fitglute plugins", style="bold"))
+    for p in info:
+        hooks = ", ".join(h.removeprefix("register_") for h in p["hooks"])
+        console.print(Text.assemble((p["name"], "bold"), f" {p['version']}", (f" · {hooks}", "dim")))
+        grid = Table.grid(padding=(0, 2), pad_edge=True)
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(ratio=1)
+        for key in ("rules", "channels", "sources", "exporters", "commands"):
+            if p.get(key):
+                grid.add_row(f"  {key}", Text(", ".join(p[key])))
+        if grid.row_count:
+            console.print(grid)
     for e in errors:
         console.print(f"[yellow]{e}[/yellow]")
 

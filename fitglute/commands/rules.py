@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import typer
 
+#: from this terminal width the rules table also lists inputs and thresholds
+WIDE = 150
+
 app = typer.Typer(help="List the rules, their evidence and thresholds.", invoke_without_command=True)
 
 
 @app.callback()
-def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def list_rules(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Write the rules and their thresholds as JSON."),
+) -> None:
     """List every rule with its id, evidence grade, inputs and thresholds."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from fitglute.model.axes import evidence_word
     from fitglute.plugins import rules as registered
@@ -26,15 +34,25 @@ def list_rules(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 
         typer.echo(json.dumps([_rule_json(r, values[r.id]) for r in rules.values()], indent=1, ensure_ascii=False))
         return
-    table = Table(title="fitglute rules", title_justify="left")
-    for col in ("id", "evidence (grade: source)", "what it looks for · size", "thresholds"):
-        table.add_column(col, overflow="fold")
+    console = Console()
+    wide = console.width >= WIDE
+    # ids, channel keys and thresholds are typed back by the user: never wrapped, never cut
+    table = Table(title="fitglute rules", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("evidence", no_wrap=not wide, ratio=1 if wide else None)
+    if wide:
+        table.add_column("needs", no_wrap=True)
+        table.add_column("thresholds", no_wrap=True)
+    table.add_column("what it looks for · size", ratio=1)
     for r in sorted(rules.values(), key=lambda r: (r.stage, r.id)):
-        th = "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())
-        grade = f"{r.evidence.grade} ({evidence_word(r.evidence.grade)}): {r.evidence.source}"
-        looks = r.summary + (f"\nsize: {r.sizing}" if r.sizing else "")
-        table.add_row(r.id, grade, looks, th)
-    Console().print(table)
+        grade = f"{r.evidence.grade} ({evidence_word(r.evidence.grade)})"
+        cells = [r.id, f"{grade}: {r.evidence.source}" if wide else grade]
+        if wide:
+            cells += ["\n".join(r.needs), "\n".join(f"{k} = {v:g}" for k, v in values[r.id].items())]
+        table.add_row(*cells, r.summary + (f"\nsize: {r.sizing}" if r.sizing else ""))
+    console.print(table)
+    hint = "Sources, inputs and thresholds: fitglute rules show ID" if not wide else "Sources: fitglute rules show ID"
+    console.print(Text(hint, style="dim"))
 
 
 @app.command("show")

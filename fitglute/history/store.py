@@ -28,7 +28,7 @@ from fitglute.history.logbook import Logbook
 from fitglute.history.mapping import SUMMARY_COLUMNS, columns_of, summary_from_row
 from fitglute.model.history import History
 from fitglute.model.result import RunResult
-from fitglute.model.times import now_iso
+from fitglute.model.times import iso_utc, now_iso, parse_iso
 
 REJUDGE_KEY = "history.rejudge_from"
 #: the columns ``fitglute history`` lists (with start_time first)
@@ -48,6 +48,12 @@ LIST_COLUMNS = (
     "flags",
     "strava_activity_id",
 )
+
+
+#: one activity from two sources (a re-saved copy, a second export) starts within seconds of
+#: itself on the same device and lasts as long; two real runs on one watch are minutes apart
+SAME_START_S = 5.0
+SAME_DURATION = 0.02
 
 
 class StoreError(Exception):
@@ -121,7 +127,8 @@ class Store(Logbook):
     # ------------------------------------------------------------------ runs
 
     def known(self, sha256: str) -> str | None:
-        """``"run"`` or ``"skipped"`` when this content was seen before, else None."""
+        """``"run"`` or ``"skipped"`` (not a run, or a copy of a stored run) when this content was
+        seen before, else None."""
         if self.conn.execute("SELECT 1 FROM runs WHERE sha256 = ?", (sha256,)).fetchone():
             return "run"
         if self.conn.execute("SELECT 1 FROM ignored_files WHERE sha256 = ?", (sha256,)).fetchone():
@@ -131,6 +138,24 @@ class Store(Logbook):
     def known_hashes(self) -> set[str]:
         rows = self.conn.execute("SELECT sha256 FROM runs UNION ALL SELECT sha256 FROM ignored_files")
         return {r[0] for r in rows}
+
+    def same_activity(self, result: RunResult) -> tuple[str, str | None] | None:
+        """A stored run that is this one under other bytes (a re-saved copy, a second export):
+        the same device, started within :data:`SAME_START_S` and as long within
+        :data:`SAME_DURATION` → its (sha256, source path), else None."""
+        if not result.start_time:
+            return None
+        t = parse_iso(result.start_time)
+        sql = (
+            "SELECT sha256, source_path, duration_s FROM runs WHERE start_time >= ? AND start_time <= ? "
+            "AND device IS ? AND sha256 != ? ORDER BY start_time"
+        )
+        args = (iso_utc(t - SAME_START_S), iso_utc(t + SAME_START_S), result.device, result.sha256 or "")
+        for sha, path, duration in self.conn.execute(sql, args):
+            a, b = duration or 0.0, result.duration_s or 0.0
+            if abs(a - b) <= SAME_DURATION * max(a, b, 1.0):
+                return sha, path
+        return None
 
     def add_run(
         self, result: RunResult, *, source_path: str | None = None, strava_activity_id: int | None = None
@@ -232,6 +257,14 @@ class Store(Logbook):
             return row[0]
         row = self.conn.execute(f"SELECT {fn}(start_time) FROM runs").fetchone()  # noqa: S608
         return row[0] if row else None
+
+    def span_with(self, column: str) -> tuple[str | None, str | None]:
+        """First and last start of the runs that have ``column`` (a runs-table column)."""
+        if column not in LIST_COLUMNS:
+            raise ValueError(f"not a runs column: {column}")
+        sql = f"SELECT MIN(start_time), MAX(start_time) FROM runs WHERE {column} IS NOT NULL"
+        row = self.conn.execute(sql).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def findings_for(self, shas: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Findings per run, most confident first (for listings; no JSON parsing)."""

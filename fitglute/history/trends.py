@@ -19,7 +19,7 @@ from typing import Any
 
 from fitglute.model.capacity import LSI_FLAG_PCT, PROTOCOLS
 from fitglute.model.channels import CORE_CHANNELS
-from fitglute.model.history import INJURY_SIDES, NOT_COMPARABLE, SITES, baseline_of
+from fitglute.model.history import INJURY_SIDES, MIN_BASELINE, NOT_COMPARABLE, SITES, baseline_of
 from fitglute.model.times import DAY_S, iso_utc, parse_iso
 from fitglute.rules.zones import BALANCE_GREEN_PTS
 
@@ -52,6 +52,7 @@ PAIN_METRICS = {f"pain-{site}-{side}": (site, side) for site in SITES for side i
 MORNING_FLAG = 3.0
 
 
+
 def known_metric(metric: str) -> bool:
     return metric in METRICS or metric in LSI_METRICS or metric in PAIN_METRICS
 
@@ -80,12 +81,15 @@ def trend_data(store: Any, metric: str, weeks: int) -> dict[str, Any]:
         "tests": [],
         "load_spikes": [],
     }
-    latest = store.latest_start()
+    # the window ends at the latest run that has the metric (a run without it, or one future-
+    # dated run without it, must not empty the plot) and never starts before the first one
+    earliest, latest = store.span_with(spec.column)
     if latest is None:
         return out
     end = parse_iso(latest)
-    # the window ends at the latest run and never starts before the first one (no empty weeks)
-    start = max(end - weeks * 7 * DAY_S, parse_iso(store.earliest_start() or latest))
+    start = max(end - weeks * 7 * DAY_S, parse_iso(earliest or latest))
+    if earliest is not None and parse_iso(earliest) < start:
+        out["earlier_from"] = earliest  # runs with the metric exist before the window
     out["from"], out["to"] = iso_utc(start), latest
     rows = store.runs_between(iso_utc(start), latest)
     spikes = store.finding_runs("load-spike", iso_utc(start), latest)
@@ -98,13 +102,20 @@ def trend_data(store: Any, metric: str, weeks: int) -> dict[str, Any]:
     out["tests"] = [_test_mark(t) for t in store.tests() if first_day <= t.date <= last_day]
     spiked = {s["sha256"] for s in spikes}
     if metric == "distance":
-        out["points"], values = weekly_points(rows, spiked, first_day, date.fromisoformat(latest[:10]))
-        base = baseline_of(values, "weeks")
+        out["points"], _ = weekly_points(rows, spiked, first_day, date.fromisoformat(latest[:10]))
+        # the usual week is a week with running: idle weeks (injury, holidays) would pull it to 0
+        base = baseline_of([p["value"] for p in out["points"] if p["runs"]], "weeks")
     else:
         out["points"] = run_points(rows, spec.column, spiked)
         base = run_baseline(out["points"])
+    if base is not None and base.runs < MIN_BASELINE:
+        noun = "weeks with running" if metric == "distance" else "comparable runs"
+        out["baseline_note"] = f"no baseline band yet: needs {MIN_BASELINE} {noun} (have {base.runs})"
+        base = None
     if base is not None:
         low, high = base.band(2.0, spec.band_floor)
+        if metric == "distance":
+            low = max(0.0, low)  # a week cannot be shorter than none
         out["baseline"] = {
             "sensor": base.sensor,
             "median": round(base.median, 3),

@@ -195,6 +195,12 @@ class Baseline:
         return self.median - half, self.median + half
 
 
+#: a baseline band (trends) needs this many comparable runs, or weeks with running: the band is
+#: median ± k × spread, and the spread of one or two values is no spread (fitglute design choice,
+#: as the history rules' min_baseline_runs default)
+MIN_BASELINE = 5
+
+
 def baseline_of(values: list[float], sensor: str) -> Baseline | None:
     if not values:
         return None

@@ -23,7 +23,8 @@ BASE_KEYS = (
     "device", "sensors", "dynamics_source", "decoder", "session", "metrics", "clean_running_s",
     "balance_ci", "drift", "flags", "warnings", "findings", "not_assessed",
 )  # fmt: skip
-#: keys only an analysed run (status "ok") carries
+#: keys only an analysed run (status "ok") has values for; ``null`` in a skipped or failed line, so
+#: every line has the same keys (a reader of JSON Lines never meets a missing one)
 ANALYSED_KEYS = ("speed_mps", "speed_change_pct", "steep_fraction", "channels", "developer_fields")
 
 
@@ -83,7 +84,7 @@ class RunResult:
     def to_json(self, hint: Callable[[str, str], str] | None = None) -> dict[str, Any]:
         """The JSON object; ``hint(reason, code)`` words the not-assessed reasons that carry one."""
         out: dict[str, Any] = {}
-        for key in BASE_KEYS + (ANALYSED_KEYS if self.ok else ()):
+        for key in BASE_KEYS + ANALYSED_KEYS:
             value = getattr(self, key)
             if key == "drift" and value is not None:
                 value = {k: as_dict(d) for k, d in value.items()}

@@ -8,10 +8,13 @@ a after, m next morning) and the next-morning flag line.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
+from fitglute.model.history import MIN_BASELINE
 from fitglute.model.times import DAY_S, parse_iso
+from fitglute.report.format import plural
 
 SIDE_SHORT = {"left": "L", "right": "R", "both": "L+R"}
 PAIN_MARKERS = (("during", "d"), ("after", "a"), ("morning", "m"))
@@ -110,10 +113,10 @@ def legend_line(data: dict[str, Any]) -> str:
     elif data["aggregation"] == "entry":
         parts.append(f"d during · a after · m next morning (0–10)   ┈ {data['flag_line']:g} = next-morning flag")
     else:
-        main = data["baseline"]["sensor"] if data["baseline"] else "runs"
+        main = data["baseline"]["sensor"] if data["baseline"] else data["points"][-1]["sensor"]
         parts.append(f"• runs ({main})")
-        if any(data["baseline"] and p["sensor"] != main for p in data["points"]):
-            parts.append("+ other sensors (own baselines)")
+        if any(p["sensor"] != main for p in data["points"]):
+            parts.append("+ other sensors (own baselines)" if data["baseline"] else "+ other sensors")
     if data["load_spikes"]:
         parts.append("x load spike")
     if data["injuries"]:
@@ -122,6 +125,13 @@ def legend_line(data: dict[str, Any]) -> str:
         parts.append("┊ capacity test (LSI, weaker side)")
     if data["baseline"]:
         b = data["baseline"]
-        n = f"{b['weeks']} weeks" if "weeks" in b else f"{b['runs']} runs"
+        n = plural(b["weeks"], "week") if "weeks" in b else plural(b["runs"], "run")
         parts.append(f"─ baseline {b['median']:.1f}, ┈ band {b['low']:.1f}–{b['high']:.1f} ({n})")
+    elif data.get("baseline_note"):
+        parts.append(data["baseline_note"])
+    runs = [p for p in data["points"] if data["aggregation"] != "week" or p.get("runs")]
+    if data.get("earlier_from") and len(runs) < MIN_BASELINE:
+        older = data["earlier_from"][:10]
+        back = max(1, math.ceil((parse_iso(data["to"]) - parse_iso(data["earlier_from"])) / (7 * DAY_S)))
+        parts.append(f"your runs go back to {older}: try --weeks {min(back, 520)}")
     return "   ".join(parts)

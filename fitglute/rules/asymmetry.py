@@ -139,12 +139,17 @@ PERSISTENT_BIAS = Rule(
     evidence=Evidence(
         "C",
         "asymmetry alone did not predict injury: Malisoux et al. 2024 (A, against); persistence and own-"
-        "baseline comparison: fitglute design (evidence.md: compare a runner with himself, same sensor)",
+        "baseline comparison: fitglute design (sensors differ in level, Drobnič et al. 2023: a runner "
+        "is compared with himself on one sensor)",
     ),
     needs=("gct_balance_left_pct", "history"),
     thresholds={
-        "window_runs": Threshold(5.0, "recent comparable runs looked at", "issue #5: ≥ 3 of the last 5", 2.0, 20.0),
-        "min_runs": Threshold(3.0, "biased runs among them needed", "issue #5: ≥ 3 of the last 5", 1.0, 20.0),
+        "window_runs": Threshold(
+            5.0, "recent comparable runs looked at", "fitglute design choice: ≥ 3 of the last 5", 2.0, 20.0
+        ),
+        "min_runs": Threshold(
+            3.0, "biased runs among them needed", "fitglute design choice: ≥ 3 of the last 5", 1.0, 20.0
+        ),
         "notable_pts": Threshold(
             BALANCE_GREEN_PTS,
             "minimum points off the baseline (interval must clear it)",

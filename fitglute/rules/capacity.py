@@ -152,7 +152,7 @@ CAPACITY_ASYMMETRY = Rule(
         "lsi_flag_pct": Threshold(
             LSI_FLAG_PCT,
             "limb symmetry index (%) below which a test is flagged",
-            "evidence.md: the usual flag",
+            "the usual clinical flag: limb symmetry below 90 % (Noyes et al. 1991)",
             50.0,
             100.0,
         ),

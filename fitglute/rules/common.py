@@ -10,7 +10,11 @@ from fitglute.model.history import History, RunSummary
 from fitglute.rules.engine import RuleContext, Threshold
 
 MIN_CLEAN = Threshold(
-    MIN_CLEAN_S, "minimum clean, flat running (s) before the rule judges", "evidence.md: ~10 minutes", 60.0, 36000.0
+    MIN_CLEAN_S,
+    "minimum clean, flat running (s) before the rule judges",
+    "fitglute design choice: below ~10 minutes a mean is too noisy to judge",
+    60.0,
+    36000.0,
 )
 NO_HISTORY = "no history yet"
 

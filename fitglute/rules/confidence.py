@@ -79,3 +79,14 @@ def strength(effect: float, near_bound: float, notable: float, strong: float) ->
 def confidence_word(confidence: float) -> str:
     """Words, not numbers: a reader should not mistake 0.62 for a measured probability."""
     return "possible" if confidence < 0.4 else "likely" if confidence < 0.7 else "strong signal"
+
+
+#: below this a finding is too faint to show as one (fitglute design choice: a grade-C rule on a
+#: full-quality run just past its notable threshold scores 0.6 × 0.5 × 0.5 = 0.15; under a third of
+#: that is noise the rule could not separate from its threshold). The JSON keeps every finding.
+DISPLAY_MIN = 0.05
+
+
+def shown(findings: Iterable[Any]) -> list[Any]:
+    """The findings a person is shown (the report, the batch table's top finding, the note)."""
+    return [f for f in findings if f.confidence >= DISPLAY_MIN]

@@ -87,7 +87,8 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         "Build fatigue resistance gradually: keep long runs easy, and add strength work for both legs "
         "(hip thrusts, single-leg calf raises) twice a week."
     )
-    values = {k: round(c, 2) for k, c, _ in hits}
+    # keyed with the unit of the change (% or pts), so the key is never read as a level in ms
+    values = {f"{k}_change_{'pts' if m.drift[k].unit == 'pts' else 'pct'}": round(c, 2) for k, c, _ in hits}
     if bal is not None:
         values["balance_drift_pts"] = round(float(bal.change), 2)
     if m.speed_change_pct is not None:

@@ -168,7 +168,7 @@ ZONES = Rule(
         "info_weight": Threshold(
             0.6,
             "multiplier keeping zone findings informational",
-            "evidence.md: zones are descriptive, not risk",
+            "Garmin's zones are percentiles of its users, not risk (Garmin running-dynamics help)",
             0.0,
             1.0,
         ),

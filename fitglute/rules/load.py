@@ -225,7 +225,17 @@ def check_acute_chronic(ctx: RuleContext, th: dict[str, float]) -> list[Finding]
     span = (cur.start - (history.first_start or cur.start)) / DAY_S
     if span < chronic_days - 7:
         return NotAssessed(f"needs {chronic_days:.0f} days of history (have {span:.0f})")
-    chronic_runs = [*history.before(cur.start, chronic_days), cur]
+    earlier = history.before(cur.start, chronic_days)
+    # a ratio over a month with one or two runs in it is the run against itself (4.00× whenever
+    # it is the only one): the chronic window must have running in enough separate weeks
+    weeks = {int((cur.start - r.start) // (7 * DAY_S)) for r in earlier}
+    if len(weeks) < th["min_weeks"]:
+        have = "no runs" if not weeks else f"runs in {len(weeks)} week{'s' if len(weeks) != 1 else ''}"
+        return NotAssessed(
+            f"needs running in {th['min_weeks']:.0f} separate weeks of the last {chronic_days:.0f} days (have {have})",
+            IMPORT_HISTORY,
+        )
+    chronic_runs = [*earlier, cur]
     acute_runs = [*history.before(cur.start, th["acute_days"]), cur]
     unit = _load_unit(chronic_runs)
     acute = sum(_load(r, unit) for r in acute_runs)
@@ -265,8 +275,19 @@ ACUTE_CHRONIC = Rule(
             1.3, "ratio shown above", "upper end of the 0.8–1.3 'sweet spot' (contested)", 1.0, 3.0
         ),
         "ratio_strong": Threshold(2.0, "ratio counted as strong", "fitglute design choice", 1.1, 5.0),
+        "min_weeks": Threshold(
+            3.0,
+            "weeks of the chronic window that must hold a run before the ratio is shown",
+            "fitglute design choice: a chronic load needs a few weeks of running to be one",
+            1.0,
+            12.0,
+        ),
         "info_weight": Threshold(
-            0.5, "multiplier keeping it informational", "evidence.md: show as information only", 0.0, 1.0
+            0.5,
+            "multiplier keeping it informational",
+            "the acute:chronic ratio is contested (critiques 2019–2022): information only",
+            0.0,
+            1.0,
         ),
     },
     check=check_acute_chronic,

@@ -56,17 +56,26 @@ def fatigue_trend(history: History, cur: RunSummary, th: dict[str, float]) -> fl
     return statistics.linear_regression(weeks, drifts).slope
 
 
+def window_words(days: float) -> str:
+    """``730`` → "2-year", ``90`` → "90-day"."""
+    years = days / 365
+    return f"{years:.0f}-year" if years >= 1 and abs(years - round(years)) < 0.05 else f"{days:.0f}-day"
+
+
 def check_same_side(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | NotAssessed:
     got = history_context(ctx)
     if isinstance(got, NotAssessed):
         return got
     history, cur = got
     today = cur.day
-    injuries = [
-        i
-        for i in history.injuries
-        if i.site in POSTERIOR_CHAIN and i.date <= today and (today - i.date).days <= th["lookback_days"]
-    ]
+    logged = [i for i in history.injuries if i.site in POSTERIOR_CHAIN and i.date <= today]
+    injuries = [i for i in logged if (today - i.date).days <= th["lookback_days"]]
+    if not injuries and logged:
+        last = max(logged, key=lambda i: i.date)
+        return NotAssessed(
+            f"your last {last.site} injury ({last.date.isoformat()}) is outside the "
+            f"{window_words(th['lookback_days'])} window this rule looks back"
+        )
     if not injuries:
         return NotAssessed("no hamstring, calf, achilles or glute injury in your log", LOG_INJURY)
     if cur.balance is None and cur.drift_bal is None:

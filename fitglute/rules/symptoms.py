@@ -125,7 +125,11 @@ SYMPTOM_TREND = Rule(
     needs=("symptom log",),
     thresholds={
         "morning_flag": Threshold(
-            3.0, "next-morning stiffness (0–10) that asks for less load", "issue 16; Silbernagel 2007", 1.0, 10.0
+            3.0,
+            "next-morning stiffness (0–10) that asks for less load",
+            "Silbernagel et al. 2007 (pain-monitoring model)",
+            1.0,
+            10.0,
         ),
         "morning_strong": Threshold(
             6.0, "next-morning stiffness counted as strong", "fitglute design choice", 2.0, 10.0

@@ -33,7 +33,7 @@ from fitglute.history.store import Store, StoreError
 from fitglute.model.result import RunResult
 
 #: progress callback (kind, path, detail); kind is "start" (detail = number of files), then one of
-#: "imported", "known", "skipped", "failed" per file
+#: "imported", "known", "same" (a copy of a stored activity), "skipped", "failed" per file
 EventHook = Callable[[str, str, str], None]
 
 
@@ -44,6 +44,8 @@ class ImportReport:
     files: int = 0
     imported: list[str] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
+    #: (file, the stored run it is a copy of): the same activity under other bytes, stored once
+    same: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -55,13 +57,14 @@ class ImportReport:
 
     @property
     def done(self) -> int:
-        return len(self.imported) + len(self.known) + len(self.skipped) + len(self.failed)
+        return len(self.imported) + len(self.known) + len(self.same) + len(self.skipped) + len(self.failed)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "files": self.files,
             "imported": len(self.imported),
             "already_known": len(self.known),
+            "same_activity": [{"file": p, "same_as": w} for p, w in self.same],
             "skipped": [{"file": p, "reason": r} for p, r in self.skipped],
             "failed": [{"file": p, "reason": r} for p, r in self.failed],
             "missing": self.missing,
@@ -147,7 +150,13 @@ class _Batch:
     def save(self, path: str, sha: str, result: RunResult) -> None:
         """Write one worker result: one transaction for a run, a note for a non-run file."""
         status = result.status
-        if status == "ok":
+        if status == "ok" and (same := self.store.same_activity(result)) is not None:
+            # the same activity under other bytes: stored once, remembered so a re-import skips it
+            where = Path(same[1]).name if same[1] else same[0][:12]
+            self.store.add_ignored(sha, "duplicate", f"same activity as {where}", str(Path(path).resolve()))
+            self.report.same.append((path, where))
+            self.emit("same", path, f"same activity as {where}")
+        elif status == "ok":
             activity = self.strava.get(str(Path(path).resolve()), self.pending_ids.pop(sha, None))
             if self.store.add_run(result, source_path=str(Path(path).resolve()), strava_activity_id=activity):
                 self.report.imported.append(path)
