@@ -126,6 +126,10 @@ INVALID = {
     "enabled-not-bool": ('[rules.form-zones]\nenabled = "no"\n', ("form-zones", "enabled", "true or false")),
     "rule-not-a-table": ("[rules]\ngct-balance-bias = 3\n", ("gct-balance-bias", "table")),
     "rules-not-a-table": ("rules = 3\n", ("[rules]", "table")),
+    "retired-key": (
+        "[rules.posterior-chain-overload]\ncombine_weight = 0.8\n",
+        ("posterior-chain-overload", "combine_weight was removed", "max_confidence", "delete the line"),
+    ),
     "broken-toml": ("[rules.gct-balance-bias\nnotable_pts = \n", ("not valid TOML",)),
 }
 

@@ -19,6 +19,14 @@ from typing import Any
 from fitglute.config import ConfigError, config_path, load_config
 from fitglute.rules.engine import Rule
 
+#: thresholds a release removed, with what replaced them: a config that still sets one is told
+#: why, not only that the key is unknown
+RETIRED: dict[tuple[str, str], str] = {
+    ("posterior-chain-overload", "min_signal_confidence"): "the composite now needs signals of at least "
+    "min_signal_clarity from min_sources different measurement sources",
+    ("posterior-chain-overload", "combine_weight"): "the composite's confidence is now capped by max_confidence",
+}
+
 
 def rule_overrides(config: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     cfg = load_config() if config is None else config
@@ -45,6 +53,8 @@ def resolve(rules: dict[str, Rule], overrides: dict[str, dict[str, Any]]) -> dic
             spec = rules[rid].thresholds.get(key)
             if spec is None:
                 known = ", ".join(sorted(rules[rid].thresholds)) or "none"
+                if (rid, key) in RETIRED:
+                    raise ConfigError(f"{where}: {key} was removed: {RETIRED[rid, key]}; delete the line")
                 raise ConfigError(f"{where}: unknown threshold {key!r} (known: {known})")
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{where}: {key} must be a number, got {value!r}")
