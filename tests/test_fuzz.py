@@ -103,7 +103,11 @@ def test_import_of_mutants_accounts_for_every_file(tmp_path, shared_fit, short_r
     assert proc.returncode in (0, 1), (proc.returncode, proc.stderr[-2000:])
     report = json.loads(proc.stdout)
     n = len(corpus)
-    accounted = report["imported"] + report["already_known"] + len(report["skipped"]) + len(report["failed"])
+    # damaged copies of one run that still decode are one activity: stored once, the others named
+    accounted = (
+        report["imported"] + report["already_known"] + len(report["same_activity"])
+        + len(report["skipped"]) + len(report["failed"])
+    )  # fmt: skip
     assert report["files"] == n and accounted == n, report
     assert report["imported"] > 0 and report["failed"]
     assert not [f for f in report["failed"] if "internal error" in f["reason"] or "process died" in f["reason"]]

@@ -178,8 +178,8 @@ def test_rules_and_plugins_never_break_an_id(width: int) -> None:
 
 
 def test_help_has_no_python_types_and_every_option_has_help() -> None:
+    import click
     import typer
-    from typer import _click
 
     from fitglute.cli import app
 
@@ -189,7 +189,7 @@ def test_help_has_no_python_types_and_every_option_has_help() -> None:
             yield from walk(sub, [*path, name])
 
     for path, cmd in walk(typer.main.get_command(app), []):
-        text = cmd.get_help(_click.Context(cmd, info_name=" ".join(["fitglute", *path])))
+        text = cmd.get_help(click.Context(cmd, info_name=" ".join(["fitglute", *path])))
         assert not re.findall(r"<(?:list\[)?(?:str|int|float|bool|int range)\]?>|\{[a-z_]+\}", text), (path, text)
         for p in cmd.params:
             if p.param_type_name == "option" and p.opts[0] != "--help":

@@ -251,20 +251,24 @@ class Store(Logbook):
         return self._start_bound("MIN")
 
     def _start_bound(self, fn: str) -> str | None:
-        plausible = "(',' || flags || ',') NOT LIKE '%,implausible,%'"
-        row = self.conn.execute(f"SELECT {fn}(start_time) FROM runs WHERE {plausible}").fetchone()  # noqa: S608
-        if row and row[0] is not None:
-            return row[0]
-        row = self.conn.execute(f"SELECT {fn}(start_time) FROM runs").fetchone()  # noqa: S608
-        return row[0] if row else None
+        return self._bounds_where("1")[0 if fn == "MIN" else 1]
 
     def span_with(self, column: str) -> tuple[str | None, str | None]:
-        """First and last start of the runs that have ``column`` (a runs-table column)."""
+        """First and last start of the runs that have ``column`` (a runs-table column), runs
+        flagged ``implausible`` aside unless there are no others."""
         if column not in LIST_COLUMNS:
             raise ValueError(f"not a runs column: {column}")
-        sql = f"SELECT MIN(start_time), MAX(start_time) FROM runs WHERE {column} IS NOT NULL"
-        row = self.conn.execute(sql).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return self._bounds_where(f"{column} IS NOT NULL")
+
+    def _bounds_where(self, condition: str) -> tuple[str | None, str | None]:
+        """MIN and MAX start of the runs matching ``condition`` (a trusted SQL fragment): the
+        plausible ones when there are any, else all of them."""
+        plausible = "(',' || flags || ',') NOT LIKE '%,implausible,%'"
+        for where in (f"({condition}) AND {plausible}", condition):
+            row = self.conn.execute(f"SELECT MIN(start_time), MAX(start_time) FROM runs WHERE {where}").fetchone()  # noqa: S608
+            if row and row[1] is not None:
+                return row[0], row[1]
+        return None, None
 
     def findings_for(self, shas: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Findings per run, most confident first (for listings; no JSON parsing)."""
