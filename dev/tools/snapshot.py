@@ -5,9 +5,9 @@ object per input file for a git revision (exported to a temporary folder and put
 PYTHONPATH, so the installed venv's dependencies are used) or for the working tree, and compares
 two such snapshots key by key.
 
-    python dev/snapshot.py write snap/before --rev 47508ec    # a past revision
-    python dev/snapshot.py write snap/after                   # the working tree
-    python dev/snapshot.py compare snap/before snap/after
+    python dev/tools/snapshot.py write snap/before --rev 47508ec    # a past revision
+    python dev/tools/snapshot.py write snap/after                   # the working tree
+    python dev/tools/snapshot.py compare snap/before snap/after
 
 Inputs: every file in ../shared/fit plus the bundled demo run; plugins off (FITGLUTE_PLUGINS=0)
 so only core behaviour is compared. Nothing here is imported by fitglute or its tests.
@@ -24,7 +24,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "fit"
 DEMO = ROOT / "fitglute" / "data"
 VOLATILE = ("sha256",)  # identical content either way; left out to keep diffs short
