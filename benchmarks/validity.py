@@ -4,10 +4,11 @@ For each pattern and effect size, ``--seeds`` runs are generated (tests/scenario
 fitglute_devkit.synth), analysed end to end (FIT bytes → decoder → clean-running statistics → rules) and
 scored:
 
-* **detection**: the expected rule fires with confidence ≥ 0.5 *and* names the injected side
+* **detection**: the expected rule fires with confidence ≥ 0.3 (the lowest confidence a finding is worded "possible" at;
+  grade-C rules are capped below 0.5, so ≥ 0.5 would measure the cap, not the detection) *and* names the injected side
   (a left bias → "left"; fatigue at constant speed → "both");
 * **false alarm**: on runs with nothing injected, any of ``gct-balance-bias``, ``fatigue-drift``,
-  ``posterior-chain-overload`` fires with confidence ≥ 0.5;
+  ``posterior-chain-overload`` fires with confidence ≥ 0.3;
 * conditions where the rules must step back (treadmill, track, wrist-only, intervals, short
   runs) show how often a rule was not assessed or how far its confidence was down-weighted.
 
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import scenarios  # noqa: E402  (tests/scenarios.py)
 
 ALARM_RULES = ("gct-balance-bias", "fatigue-drift", "posterior-chain-overload")
-THRESHOLD = 0.5
+THRESHOLD = 0.3
 BALANCE_SIZES = (0.5, 1.0, 1.5, 2.5, 3.5)
 FATIGUE_SIZES = (3.0, 5.0, 7.0, 10.0)
 TARGET_DETECTION = 0.95
@@ -239,13 +240,13 @@ def render(rows: list[Row], n_seeds: int, minutes: float) -> tuple[str, list[str
     out[-1] += "steady pace unless stated). Rates with 95 % Wilson intervals."
     out.append("")
     out.append(
-        "**Detection** — the expected rule fires with confidence ≥ 0.5 on the injected side "
+        f"**Detection** — the expected rule fires with confidence ≥ {THRESHOLD:g} on the injected side "
         '("both" for fatigue at constant speed). "Other side" counts findings with a different side, '
         'including "both" where a side was injected.'
     )
     out.append("")
     out.append(
-        "| pattern | size | detected (≥ 0.5, right side) | fired at any confidence | fired, other side "
+        f"| pattern | size | detected (≥ {THRESHOLD:g}, right side) | fired at any confidence | fired, other side "
         "| median confidence |"
     )
     out.append("|---|---|---|---|---|---|")
@@ -267,10 +268,10 @@ def render(rows: list[Row], n_seeds: int, minutes: float) -> tuple[str, list[str
     out.append("")
     out.append(
         "**False alarms** — nothing injected; any of `gct-balance-bias`, `fatigue-drift`, "
-        "`posterior-chain-overload` with confidence ≥ 0.5."
+        f"`posterior-chain-overload` with confidence ≥ {THRESHOLD:g}."
     )
     out.append("")
-    out.append("| run | false alarms (≥ 0.5) | any of them fired (any confidence) | not assessed |")
+    out.append(f"| run | false alarms (≥ {THRESHOLD:g}) | any of them fired (any confidence) | not assessed |")
     out.append("|---|---|---|---|")
     total_k = total_n = 0
     for row in (r for r in rows if r.section == "false-alarm"):
@@ -294,7 +295,7 @@ def render(rows: list[Row], n_seeds: int, minutes: float) -> tuple[str, list[str
         "or its confidence is down-weighted (compare with the detection rows above)."
     )
     out.append("")
-    out.append("| run | injected | rule | not assessed | fired | confidence ≥ 0.5 | median confidence |")
+    out.append(f"| run | injected | rule | not assessed | fired | confidence ≥ {THRESHOLD:g} | median confidence |")
     out.append("|---|---|---|---|---|---|---|")
     for row in (r for r in rows if r.section == "conditions"):
         n = len(row.results)

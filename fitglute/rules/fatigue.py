@@ -51,20 +51,22 @@ def check_fatigue(ctx: RuleContext, th: dict[str, float]) -> list[Finding] | Not
         return []
     best = max(h[2] for h in hits)
     s = min(1.0, best + th["agreement_bonus"] * (len(groups) - 1))
-    clarity = data_quality(m, ("gct_ms",)) * s
+    indoor = bool({"treadmill", "indoor"} & set(m.flags))
+    matched = not indoor and m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted
+    # a change at unmatched speed may be pace: it cannot be as clear as one at matched speed
+    clarity = data_quality(m, ("gct_ms",)) * s * (1.0 if matched else th["unmatched_speed_weight"])
     conf = GRADE_WEIGHT[FATIGUE.evidence.grade] * clarity
     side = "both"
     bal = m.drift.get("gct_balance_left_pct")
     if bal is not None and (bal.low > th["side_drift_pts"] or bal.high < -th["side_drift_pts"]):
         side = "left" if bal.change > 0 else "right"
     seen = ", ".join(f"{SIGNALS[k][3]} {c:+.1f} %" for k, c, _ in hits)
-    indoor = bool({"treadmill", "indoor"} & set(m.flags))
     if indoor:
         speed_note = (
             "Speed could not be matched: indoors the watch's speed is an estimate (wrist or foot pod), "
             "so part of this may be pace."
         )
-    elif m.speed_change_pct is not None and m.drift[hits[0][0]].speed_adjusted:
+    elif matched:
         speed_note = (
             f"Your speed changed {m.speed_change_pct:+.1f} % between the thirds; the comparison is at matched speed."
         )
@@ -125,6 +127,14 @@ FATIGUE = Rule(
             "fitglute design choice: ≈ 2.4 SD of the balance drift of a clean 40-min run (0.2 pts)",
             0.1,
             5.0,
+        ),
+        "unmatched_speed_weight": Threshold(
+            0.5,
+            "weight on a drift whose speed could not be matched (treadmill, indoor, no speed data)",
+            "fitglute design choice: on block-shuffled real runs every false alarm at confidence >= 0.3 was a "
+            "treadmill drift at unmatched speed (benchmarks/validity_real.py)",
+            0.0,
+            1.0,
         ),
         "min_clean_s": MIN_CLEAN,
     },
