@@ -23,7 +23,6 @@ Prints markdown (paste it into the README). Exit code 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -35,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import scenarios  # noqa: E402  (tests/scenarios.py)
+from proportions import wilson  # noqa: E402  (benchmarks/proportions.py, beside this script)
 
 ALARM_RULES = ("gct-balance-bias", "fatigue-drift", "posterior-chain-overload")
 THRESHOLD = 0.3
@@ -187,16 +187,6 @@ def evaluate_one(job: tuple[int, str, dict[str, Any], int, float]) -> tuple[int,
     result = scenarios.analyse(scenario)
     findings = {f["rule"]: (float(f["confidence"]), f["side"]) for f in result["findings"]}
     return index, {"findings": findings, "not_assessed": dict(result["not_assessed"]), "status": result["status"]}
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def pct(k: int, n: int, ci: bool = True) -> str:

@@ -27,7 +27,6 @@ is missed, 2 when ../shared/fit is absent.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -41,6 +40,7 @@ from typing import Any
 os.environ["FITGLUTE_PLUGINS"] = "0"  # the core's rules only: plugins are judged by their own tests
 
 import numpy as np  # noqa: E402
+from proportions import wilson  # noqa: E402  (benchmarks/proportions.py, beside this script)
 
 FIT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "fit"
 ALARM_RULES = ("gct-balance-bias", "fatigue-drift", "posterior-chain-overload")
@@ -216,17 +216,6 @@ def coverage(runs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- tables
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion k/n."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, mid - half), min(1.0, mid + half)
 
 
 def pct(k: int, n: int) -> str:
