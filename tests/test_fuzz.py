@@ -52,6 +52,19 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+
+def _fitglute(command: str, folder: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """``fitglute COMMAND --json --workers 2 FOLDER`` as a real process, plugins off, memory capped."""
+    env = {**os.environ, "FITGLUTE_HOME": str(home), "FITGLUTE_PLUGINS": "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "fitglute", command, "--json", "--workers", "2", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        preexec_fn=_limit_memory,
+    )
+
 def test_a_parallel_batch_of_mutants_loses_nothing(tmp_path, shared_fit, short_run, home) -> None:
     folder = tmp_path / "batch"
     folder.mkdir()
@@ -62,15 +75,7 @@ def test_a_parallel_batch_of_mutants_loses_nothing(tmp_path, shared_fit, short_r
             good.append(f"{i:03d}-good.fit")
             (folder / good[-1]).write_bytes(short_run.data)
     n_files = len(list(folder.iterdir()))
-    env = {**os.environ, "FITGLUTE_HOME": str(home), "FITGLUTE_PLUGINS": "0"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "fitglute", "analyze", "--json", "--workers", "2", str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        preexec_fn=_limit_memory,
-    )
+    proc = _fitglute("analyze", folder, home)
     lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
     assert len(lines) == n_files
     assert {Path(x["file"]).name for x in lines} == {p.name for p in folder.iterdir()}
@@ -90,15 +95,7 @@ def test_import_of_mutants_accounts_for_every_file(tmp_path, shared_fit, short_r
     corpus = _corpus(shared_fit, short_run)[:24]
     for i, (name, data) in enumerate(corpus):
         (folder / f"{i:03d}-{name}.fit").write_bytes(data)
-    env = {**os.environ, "FITGLUTE_HOME": str(home), "FITGLUTE_PLUGINS": "0"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "fitglute", "import", "--json", "--workers", "2", str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        preexec_fn=_limit_memory,
-    )
+    proc = _fitglute("import", folder, home)
     assert "Traceback" not in proc.stderr and "panicked" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode in (0, 1), (proc.returncode, proc.stderr[-2000:])
     report = json.loads(proc.stdout)
