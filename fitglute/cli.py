@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import typer
 
@@ -40,58 +39,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 setattr(app, LAZY_ATTR, LAZY)
-
-#: how an option's value is named in help, instead of typer's Python type (``<int>``, ``<str>``)
-_VALUE_WORDS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER", "str": "TEXT", "path": "PATH"}
-
-
-def _plain_help() -> None:
-    """Help in words: typer 0.29 prints an argument's annotation (``PATH... <list[str]>``,
-    ``{rule_id}``) and an option's (``--workers <int range>``). One place rewords them for every
-    command: arguments by their name in capitals, values as N / TEXT / NUMBER / PATH, choices kept.
-    Guarded, so a typer without these hooks simply shows its own wording.
-    """
-    from typer import core
-
-    arg, opt = getattr(core, "TyperArgument", None), getattr(core, "TyperOption", None)
-    if arg is None or opt is None or not hasattr(core, "_TyperParameter"):
-        return
-    typed = core._TyperParameter.display_type
-
-    def words(self: Any, ctx: Any) -> str | None:
-        if self.type_descriptor.is_choice:
-            return typed(self, ctx)
-        label = typed(self, ctx).strip("<>")
-        many = label.startswith("list[")
-        label = label.removeprefix("list[").removesuffix("]")
-        return _VALUE_WORDS.get(label, label.upper()) + ("..." if many else "")
-
-    def arg_name(self: Any) -> str:
-        name = self.metavar or self.name.upper()
-        return name if self.metavar or self.nargs == 1 else name + "..."
-
-    def arg_usage(self: Any) -> str:
-        name = arg_name(self)
-        return name if self.required else f"[{name}]"
-
-    def arg_type(self: Any, ctx: Any) -> str | None:
-        return typed(self, ctx) if self.type_descriptor.is_choice else None
-
-    def opt_type(self: Any, ctx: Any) -> str | None:
-        if self.metavar is not None:
-            return self.metavar
-        if self.is_flag or self.count:
-            return None
-        return words(self, ctx)
-
-    arg._rich_display_name = arg_name
-    arg._usage_display_name = arg_usage
-    arg.display_type_rich = arg_type
-    opt.display_type_rich = opt_type
-
-
-_plain_help()
-
 
 def _version(value: bool) -> None:
     if value:
